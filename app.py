@@ -1,0 +1,105 @@
+"""Entry points. Each handler parses its event, calls one service, and maps errors to answers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import BadRequestError, Chalice, Rate, Response
+
+from chalicelib import aws_events, bootstrap
+from chalicelib.domain.errors import DebtflowError, InvalidRequest
+
+app = Chalice(app_name="debtflow")
+logger = Logger(service="debtflow")
+
+UPLOADS_QUEUE = os.environ.get("UPLOADS_QUEUE_NAME", "debtflow-uploads")
+ACTIONS_QUEUE = os.environ.get("ACTIONS_QUEUE_NAME", "debtflow-actions")
+
+
+def dossier_ref(client_id: str, debtor_id: str) -> str:
+    """A stable, non-reversible reference for logs: debtor numbers can identify a person."""
+    return hashlib.sha256(f"{client_id}#{debtor_id}".encode()).hexdigest()[:12]
+
+
+# batch_size=1: a failing file or dossier is retried (and dead-lettered) alone.
+@app.on_sqs_message(queue=UPLOADS_QUEUE, batch_size=1)
+def import_upload(event: Any) -> None:
+    from chalicelib.services.import_upload import import_upload as run_import
+
+    for record in event:
+        for upload in aws_events.uploads_in(record.body):
+            logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
+            result = run_import(upload, bootstrap.now(), bootstrap.import_deps())
+            logger.info(
+                "upload handled",
+                extra={
+                    "client_id": result.client_id,
+                    "status": result.status,
+                    "rows": result.rows,
+                    "accepted": result.accepted,
+                    "rejected": len(result.rejected),
+                    "opened": len(result.opened),
+                    "closed": len(result.closed),
+                },
+            )
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def sweep_due(event: Any) -> None:
+    from chalicelib.services.sweep import sweep_due as run_sweep
+
+    queued = run_sweep(bootstrap.now(), bootstrap.dossier_repository(), bootstrap.action_queue())
+    logger.info("due dossiers queued", extra={"queued": queued})
+
+
+@app.on_sqs_message(queue=ACTIONS_QUEUE, batch_size=1)
+def process_dossier_action(event: Any) -> None:
+    from chalicelib.services.dossier_actions import run_due_action
+
+    for record in event:
+        client_id, debtor_id = aws_events.dossier_of(record.body)
+        logger.append_keys(correlation_id=f"dossier:{dossier_ref(client_id, debtor_id)}")
+        outcome = run_due_action(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps())
+        logger.info("dossier action", extra={"client_id": client_id, "outcome": outcome.value})
+
+
+@app.route(
+    "/webhooks/mollie/{client_id}",
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded"],
+)
+def mollie_webhook(client_id: str) -> Response:
+    from chalicelib.services.payments import on_mollie_webhook
+
+    try:
+        aws_events.valid_client_id(client_id)
+        payment_id = aws_events.webhook_payment_id(app.current_request.raw_body)
+    except InvalidRequest as error:
+        raise BadRequestError(str(error)) from error
+    logger.append_keys(correlation_id=f"payment:{payment_id}")
+    outcome = on_mollie_webhook(
+        client_id,
+        payment_id,
+        bootstrap.now(),
+        clients=bootstrap.client_directory(),
+        dossiers=bootstrap.dossier_repository(),
+        gateway=bootstrap.payment_gateway(),
+    )
+    logger.info("mollie webhook", extra={"client_id": client_id, "outcome": outcome.value})
+    # Known and unknown ids get the same empty 200: a prober learns nothing.
+    return Response(body="", status_code=200)
+
+
+@app.middleware("http")
+def map_domain_errors(event: Any, get_response: Any) -> Any:
+    try:
+        return get_response(event)
+    except DebtflowError as error:
+        # Domain errors carry messages written for the caller; anything else stays a 500.
+        return Response(body={"message": str(error)}, status_code=ERROR_STATUS.get(type(error), 400))
+
+
+ERROR_STATUS: dict[type[DebtflowError], int] = {InvalidRequest: 400}

@@ -1,0 +1,23 @@
+"""The uploads bucket: clients' files in, reports and outbox out."""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO, cast
+
+from chalicelib.adapters.aws_clients import client
+
+
+class S3FileStore:
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def open(self, key: str) -> BinaryIO:
+        # The body streams: a large list is parsed as it downloads, never held whole in memory.
+        response: dict[str, Any] = client("s3").get_object(Bucket=self.bucket, Key=key)
+        return cast(BinaryIO, response["Body"])
+
+    def size(self, key: str) -> int:
+        return int(client("s3").head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)

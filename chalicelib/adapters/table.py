@@ -1,0 +1,158 @@
+"""The single DynamoDB table: PynamoDB models. The only code that knows the keys.
+
+Item collections (PK):
+- `DOSSIER#<client>#<debtor>`: the dossier (SK `DOSSIER`) and its audit events (SK `EVENT#...`),
+  read together in one Query;
+- `CLIENT#<client>`: the client's profile (SK `PROFILE`);
+- `UPLOAD#<client>#<key>`: one marker per imported file version (SK `ETAG#<etag>`), so a
+  redelivered S3 notification imports nothing twice.
+GSIs: `by_client` (listing for the dashboard) and the sparse, sharded `due` index that the sweep
+queries: only dossiers with a next action carry its keys, so the sweep's cost grows with the due
+set, not with the table.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+DUE_SHARDS = 8
+
+
+def dossier_pk(client_id: str, debtor_id: str) -> str:
+    return f"DOSSIER#{client_id}#{debtor_id}"
+
+
+def due_shard(client_id: str, debtor_id: str) -> str:
+    # A stable hash (not Python's randomised hash()) so a dossier keeps its shard across runs.
+    return f"DUE#{zlib.crc32(f'{client_id}#{debtor_id}'.encode()) % DUE_SHARDS}"
+
+
+class ByClientIndex(GlobalSecondaryIndex["DossierItem"]):
+    class Meta:
+        index_name = "by_client"
+        projection = KeysOnlyProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex["DossierItem"]):
+    class Meta:
+        index_name = "due"
+        projection = KeysOnlyProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+_TABLE_NAME = os.environ.get("TABLE_NAME", "debtflow")
+_REGION = os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")
+
+
+class DossierItem(Model):
+    class Meta:
+        table_name = _TABLE_NAME
+        region = _REGION
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    open_cents = NumberAttribute(null=True)
+    body = UnicodeAttribute()
+    version = VersionAttribute()
+
+    by_client = ByClientIndex()
+    due = DueIndex()
+
+
+class EventItem(Model):
+    """An audit event: append-only, written in the same transaction as the dossier change."""
+
+    class Meta:
+        table_name = _TABLE_NAME
+        region = _REGION
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = UnicodeAttribute()
+
+
+class ClientItem(Model):
+    class Meta:
+        table_name = _TABLE_NAME
+        region = _REGION
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = UnicodeAttribute()
+
+
+class UploadItem(Model):
+    class Meta:
+        table_name = _TABLE_NAME
+        region = _REGION
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)
+
+
+MODELS: tuple[type[Model], ...] = (DossierItem, EventItem, ClientItem, UploadItem)
+
+
+def bind(table_name: str, *, host: str | None = None, region: str | None = None) -> None:
+    """Point every model at a table (the stage's, or moto's in tests and the local stack)."""
+    for model in MODELS:
+        model.Meta.table_name = table_name
+        model.Meta.host = host
+        if region:
+            model.Meta.region = region
+        model._connection = None
+
+
+def table_definition() -> dict[str, Any]:
+    """Keys and indexes as CreateTable expects them; infra/ declares the same (a test compares)."""
+    return {
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk")
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "by_client",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                "IndexName": "due",
+                "KeySchema": [
+                    {"AttributeName": "due_pk", "KeyType": "HASH"},
+                    {"AttributeName": "due_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }

@@ -1,0 +1,36 @@
+"""Rendering messages from templates/ (Jinja2). HTML is autoescaped: a debtor name such as
+`<script>` or `=HYPERLINK(...)` from a client's list comes out as harmless text."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+# app.py and templates/ sit side by side in the repository and, through vendor/, in the Lambda package.
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+LANGUAGES = ("nl", "en")
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_email(template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, text, html) of an e-mail template in the debtor's language (Dutch by default)."""
+    lang = language if language in LANGUAGES else "nl"
+    env = environment()
+    text_template = env.get_template(f"email/{lang}/{template}.txt")
+    full_context = {**context, "lang": lang}
+    subject = "".join(text_template.blocks["subject"](text_template.new_context(full_context))).strip()
+    text = text_template.render(full_context).split("\n", 1)[1].lstrip("\n")
+    html = env.get_template(f"email/{lang}/{template}.html").render(full_context)
+    return subject, text, html

@@ -1,0 +1,168 @@
+"""Wiring: the one place that decides which adapters the entry points use.
+
+Adapters are imported and built lazily, once per process, so `import app` stays cheap on a cold
+start and each handler pays only for what it uses. Tests, the local stack and the demo swap a
+piece here (the clock; the endpoints through the environment) and call `reset()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.services.dossier_actions import ActionDeps
+    from chalicelib.services.import_upload import ImportDeps
+    from chalicelib.services.ports import (
+        ActionQueue,
+        ClientDirectory,
+        DossierRepository,
+        FileStore,
+        Mailer,
+        PaymentGateway,
+        UploadLedger,
+    )
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+# The demo plays a story over several days by replacing this.
+clock: Callable[[], datetime] = system_clock
+
+
+def now() -> datetime:
+    return clock()
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    uploads_bucket: str
+    actions_queue_url: str
+    public_api_url: str
+    mollie_api_endpoint: str | None
+    ses_configuration_set: str | None
+    aws_endpoint_url: str | None
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        env = os.environ
+        return cls(
+            table_name=env.get("TABLE_NAME", "debtflow"),
+            uploads_bucket=env.get("UPLOADS_BUCKET", "debtflow-uploads"),
+            actions_queue_url=env.get("ACTIONS_QUEUE_URL", ""),
+            public_api_url=env.get("PUBLIC_API_URL", "http://127.0.0.1:8000"),
+            mollie_api_endpoint=env.get("MOLLIE_API_ENDPOINT") or None,
+            ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        )
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_environment()
+
+
+@cache
+def _bind_table() -> None:
+    from chalicelib.adapters import table
+
+    table.bind(settings().table_name, host=settings().aws_endpoint_url)
+
+
+@cache
+def dossier_repository() -> DossierRepository:
+    from chalicelib.adapters.dynamodb_repository import DynamoDossierRepository
+
+    _bind_table()
+    return DynamoDossierRepository()
+
+
+@cache
+def client_directory() -> ClientDirectory:
+    from chalicelib.adapters.dynamodb_repository import DynamoClientDirectory
+
+    _bind_table()
+    return DynamoClientDirectory()
+
+
+@cache
+def upload_ledger() -> UploadLedger:
+    from chalicelib.adapters.dynamodb_repository import DynamoUploadLedger
+
+    _bind_table()
+    return DynamoUploadLedger()
+
+
+@cache
+def file_store() -> FileStore:
+    from chalicelib.adapters.s3_files import S3FileStore
+
+    return S3FileStore(settings().uploads_bucket)
+
+
+@cache
+def payment_gateway() -> PaymentGateway:
+    from chalicelib.adapters.mollie_gateway import MollieGateway
+    from chalicelib.adapters.ssm_secrets import SsmSecrets
+
+    return MollieGateway(SsmSecrets().get, api_endpoint=settings().mollie_api_endpoint)
+
+
+@cache
+def mailer() -> Mailer:
+    from chalicelib.adapters.ses_mailer import SesMailer
+
+    return SesMailer(settings().ses_configuration_set)
+
+
+@cache
+def action_queue() -> ActionQueue:
+    from chalicelib.adapters.sqs_actions import SqsActionQueue
+
+    return SqsActionQueue(settings().actions_queue_url)
+
+
+def import_deps() -> ImportDeps:
+    from chalicelib.services.import_upload import ImportDeps
+
+    return ImportDeps(
+        clients=client_directory(), dossiers=dossier_repository(), ledger=upload_ledger(), files=file_store()
+    )
+
+
+def action_deps() -> ActionDeps:
+    from chalicelib.services.dossier_actions import ActionDeps
+
+    return ActionDeps(
+        dossiers=dossier_repository(),
+        clients=client_directory(),
+        payments=payment_gateway(),
+        mailer=mailer(),
+        public_api_url=settings().public_api_url,
+    )
+
+
+def reset() -> None:
+    """Forget every built adapter, e.g. after the environment changed (tests, local stack)."""
+    from chalicelib.adapters.aws_clients import client
+
+    for factory in (
+        settings,
+        _bind_table,
+        dossier_repository,
+        client_directory,
+        upload_ledger,
+        file_store,
+        payment_gateway,
+        mailer,
+        action_queue,
+        client,
+    ):
+        factory.cache_clear()

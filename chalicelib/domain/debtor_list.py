@@ -1,0 +1,56 @@
+"""What one row of a client's debtor list means, once read: the contract between the import
+parser (chalicelib/importing) and the import service that reconciles it with the dossiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class DebtorType(StrEnum):
+    """BW 6:96: costs, letters and interest differ for consumers and businesses."""
+
+    CONSUMER = "consumer"
+    BUSINESS = "business"
+
+
+@dataclass(frozen=True)
+class DebtorDetails:
+    debtor_id: str
+    name: str
+    debtor_type: DebtorType
+    email: str | None = None
+    phone_e164: str | None = None
+    iban: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    language: str = "nl"
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One invoice as the client's list shows it today.
+
+    `open_cents` is what is still unpaid; a credit note has a negative amount and lowers the
+    debtor's balance. `paid` marks a row of a "paid items" list: the client was paid directly.
+    """
+
+    line: int
+    debtor: DebtorDetails
+    invoice_number: str
+    due_date: date
+    open_cents: int
+    amount_cents: int
+    invoice_date: date | None = None
+    paid: bool = False
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row the import could not use, reported back to the client with its line number."""
+
+    line: int
+    column: str | None
+    reason: str

@@ -1,0 +1,33 @@
+"""Errors the domain and services raise; entry points translate them in one table (app.py)."""
+
+from __future__ import annotations
+
+
+class DebtflowError(Exception):
+    """Base of every error with a message that is safe to show to a client."""
+
+
+class TransitionNotAllowed(DebtflowError):
+    def __init__(self, status: str, trigger: str) -> None:
+        super().__init__(f"a dossier that is {status} cannot take '{trigger}'")
+        self.status = status
+        self.trigger = trigger
+
+
+class ConcurrentChange(DebtflowError):
+    """Someone else saved the dossier since it was read: reload and try again."""
+
+
+class UnknownClient(DebtflowError):
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"no client is registered as {client_id!r}")
+        self.client_id = client_id
+
+
+class DossierNotFound(DebtflowError):
+    def __init__(self, client_id: str, debtor_id: str) -> None:
+        super().__init__(f"client {client_id!r} has no dossier for debtor {debtor_id!r}")
+
+
+class InvalidRequest(DebtflowError):
+    """A request whose shape or values are wrong; the message says what to fix."""
