@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice import BadRequestError, Chalice, Rate, Response
+from chalice.app import BadRequestError, Chalice, Rate, Response
 
 from chalicelib import aws_events, bootstrap
 from chalicelib.domain.errors import DebtflowError, InvalidRequest
@@ -76,7 +76,9 @@ def mollie_webhook(client_id: str) -> Response:
 
     try:
         aws_events.valid_client_id(client_id)
-        payment_id = aws_events.webhook_payment_id(app.current_request.raw_body)
+        request = app.current_request
+        raw = request.raw_body if request is not None else b""
+        payment_id = aws_events.webhook_payment_id(raw if isinstance(raw, bytes) else str(raw).encode())
     except InvalidRequest as error:
         raise BadRequestError(str(error)) from error
     logger.append_keys(correlation_id=f"payment:{payment_id}")

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
@@ -26,12 +26,12 @@ def uploads_in(sqs_body: str) -> Iterator[ImportUpload]:
     for record in S3Event(message).records:
         if not record.event_name.startswith("ObjectCreated:"):
             continue
-        # Keys arrive URL-encoded (`incoming/club+42/leden+2026.csv`); powertools decodes them.
+        # Keys arrive URL-encoded (`incoming/club+42/leden+2026.csv`; moto also encodes the slashes).
         # A file version is known by its ETag (and version id where the bucket is versioned);
         # SQS message ids are not stable across redeliveries.
         obj = record.s3.get_object
         etag = f"{obj.etag}:{obj.version_id}" if obj.version_id else obj.etag
-        yield ImportUpload(bucket=record.s3.bucket.name, key=obj.key, etag=etag)
+        yield ImportUpload(bucket=record.s3.bucket.name, key=unquote_plus(obj.key), etag=etag)
 
 
 def dossier_of(sqs_body: str) -> tuple[str, str]:

@@ -21,7 +21,9 @@ CLUB = Client(
 )
 
 
-def debtor(debtor_id: str = "10023", name: str = "Jan de Vries", email: str | None = "jan@example.nl") -> DebtorDetails:
+def debtor(
+    debtor_id: str = "10023", name: str = "Jan de Vries", email: str | None = "jan@example.nl"
+) -> DebtorDetails:
     return DebtorDetails(debtor_id=debtor_id, name=name, debtor_type=DebtorType.CONSUMER, email=email)
 
 

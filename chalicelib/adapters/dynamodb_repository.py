@@ -23,6 +23,7 @@ from chalicelib.adapters.table import (
     DossierItem,
     EventItem,
     UploadItem,
+    connection,
     dossier_pk,
     due_shard,
 )
@@ -63,7 +64,7 @@ class DynamoDossierRepository:
     def save(self, dossier: Dossier) -> None:
         item = self._item(dossier)
         try:
-            with TransactWrite() as transaction:
+            with TransactWrite(connection=connection()) as transaction:
                 transaction.save(item)
                 if dossier.new_events:
                     # One item per save keeps a save at two writes however many events it holds.
@@ -96,7 +97,8 @@ class DynamoDossierRepository:
         if dossier.next_action_at is not None:
             item.due_pk = due_shard(dossier.client_id, dossier.debtor_id)
             item.due_sk = _due_sort_key(dossier.next_action_at, dossier.client_id, dossier.debtor_id)
-        item.version = dossier.version
+        if dossier.version is not None:
+            item.version = dossier.version
         return item
 
     def active_debtor_ids(self, client_id: str) -> list[str]:

@@ -18,6 +18,7 @@ import zlib
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.connection import Connection
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -123,6 +124,11 @@ def bind(table_name: str, *, host: str | None = None, region: str | None = None)
         if region:
             model.Meta.region = region
         model._connection = None
+
+
+def connection() -> Connection:
+    """For transactions, which PynamoDB runs on an explicit connection."""
+    return Connection(region=DossierItem.Meta.region, host=DossierItem.Meta.host)
 
 
 def table_definition() -> dict[str, Any]:

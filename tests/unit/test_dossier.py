@@ -37,7 +37,10 @@ def test_a_paid_dossier_cannot_be_reminded() -> None:
 
 def test_handing_over_is_only_possible_after_the_client_was_asked() -> None:
     assert (Status.REMINDED, Trigger.CLIENT_APPROVED_HANDOVER) not in TRANSITIONS
-    assert TRANSITIONS[(Status.AWAITING_HANDOVER_DECISION, Trigger.CLIENT_APPROVED_HANDOVER)] is Status.HANDED_OVER
+    assert (
+        TRANSITIONS[(Status.AWAITING_HANDOVER_DECISION, Trigger.CLIENT_APPROVED_HANDOVER)]
+        is Status.HANDED_OVER
+    )
 
 
 def test_every_state_is_reachable_from_open() -> None:

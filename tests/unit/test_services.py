@@ -50,7 +50,9 @@ class World:
         return ImportDeps(self.clients, self.dossiers, self.ledger, self.files)
 
     def action_deps(self) -> ActionDeps:
-        return ActionDeps(self.dossiers, self.clients, self.payments, self.mailer, "https://api.debtflow.example")
+        return ActionDeps(
+            self.dossiers, self.clients, self.payments, self.mailer, "https://api.debtflow.example"
+        )
 
     def run_due(self, now: object) -> list[ActionOutcome]:
         sweep_due(now, self.dossiers, self.queue)  # type: ignore[arg-type]
@@ -98,7 +100,9 @@ def test_an_unchanged_list_the_next_day_writes_nothing(world: World) -> None:
 def test_a_debtor_missing_from_the_next_list_was_paid_directly_and_is_closed(world: World) -> None:
     import_upload(world.upload(LIST, etag="day1"), NOW, world.import_deps())
     without_fatima = "\n".join(line for line in LIST.splitlines() if "Fatima" not in line) + "\n"
-    result = import_upload(world.upload(without_fatima, etag="day2"), NOW + timedelta(days=1), world.import_deps())
+    result = import_upload(
+        world.upload(without_fatima, etag="day2"), NOW + timedelta(days=1), world.import_deps()
+    )
 
     assert result.closed == ["10024"]
     fatima = world.dossiers.get(CLUB.client_id, "10024")
@@ -119,7 +123,9 @@ def test_a_rejected_row_is_reported_with_its_line_and_the_good_rows_still_land(w
 
 def test_an_unknown_client_prefix_imports_nothing_and_says_why(world: World) -> None:
     world.files.files["incoming/onbekend/lijst.csv"] = LIST.encode()
-    result = import_upload(ImportUpload("uploads", "incoming/onbekend/lijst.csv", "e"), NOW, world.import_deps())
+    result = import_upload(
+        ImportUpload("uploads", "incoming/onbekend/lijst.csv", "e"), NOW, world.import_deps()
+    )
     assert (result.status, result.error) == ("rejected_file", "unknown client 'onbekend'")
     assert world.dossiers.list_for_client("onbekend") == []
 
@@ -129,7 +135,9 @@ def test_day_0_sends_a_reminder_with_a_payment_link_for_the_open_amount(world: W
 
     outcomes = world.run_due(NOW)
 
-    assert sorted(outcomes) == sorted([ActionOutcome.SENT, ActionOutcome.SENT, ActionOutcome.NO_CONTACT_DETAILS])
+    assert sorted(outcomes) == sorted(
+        [ActionOutcome.SENT, ActionOutcome.SENT, ActionOutcome.NO_CONTACT_DETAILS]
+    )
     jan_mail = next(m for m in world.mailer.sent if m.to == "jan@example.nl")
     assert jan_mail.subject == "Herinnering: openstaande betaling aan Voetbalvereniging De Zwaluwen (10023)"
     assert "Totaal open: € 1.375,50" in jan_mail.text
@@ -178,7 +186,12 @@ def test_a_paid_webhook_closes_the_dossier_and_a_second_delivery_changes_nothing
     world.payments.pay(payment_id)
 
     deliver = lambda: on_mollie_webhook(  # noqa: E731
-        CLUB.client_id, payment_id, NOW, clients=world.clients, dossiers=world.dossiers, gateway=world.payments
+        CLUB.client_id,
+        payment_id,
+        NOW,
+        clients=world.clients,
+        dossiers=world.dossiers,
+        gateway=world.payments,
     )
     assert deliver() is WebhookOutcome.APPLIED
     assert deliver() is WebhookOutcome.ALREADY_APPLIED

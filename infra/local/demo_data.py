@@ -1,0 +1,37 @@
+"""The demo client and its debtor list: a club-and-shop mix as a real Dutch export looks."""
+
+from __future__ import annotations
+
+from chalicelib.domain.clients import Client
+from chalicelib.domain.debtor_list import DebtorType
+
+DEMO_CLIENT = Client(
+    client_id="sportpark-de-zwaluwen",
+    name="Sportpark De Zwaluwen",
+    sender_email="noreply@debtflow.example",
+    reply_to_email="administratie@dezwaluwen.example",
+    redirect_url="https://dezwaluwen.example/bedankt",
+    mollie_key_parameter="/debtflow/clients/sportpark-de-zwaluwen/mollie-api-key",
+    default_debtor_type=DebtorType.CONSUMER,
+)
+# A test-mode key of the emulator's demo account; real keys live only in SSM.
+DEMO_MOLLIE_KEY = "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM"
+
+# Semicolon CSV with decimal commas, dd-mm-yyyy dates and a total row, as Exact Online exports it.
+DEMO_LIST = """Openstaande posten debiteuren per 30-11-2026
+Relatiecode;Naam;Soort;E-mail;Telefoon;Factuurnummer;Factuurdatum;Vervaldatum;Bedrag;Openstaand
+10001;Jan de Vries;Particulier;jan.devries@example.nl;06 12345678;2026-0412;01-10-2026;15-10-2026;€ 185,00;€ 185,00
+10002;Fatima El Amrani;Particulier;f.elamrani@example.nl;0612345679;2026-0415;01-10-2026;15-10-2026;€ 185,00;€ 185,00
+10003;Bakkerij Smit B.V.;Zakelijk;boekhouding@bakkerijsmit.example;020-1234567;2026-0388;15-09-2026;15-10-2026;€ 1.250,00;€ 1.250,00
+10003;Bakkerij Smit B.V.;Zakelijk;boekhouding@bakkerijsmit.example;020-1234567;2026-0431;15-10-2026;14-11-2026;€ 420,50;€ 420,50
+10004;Pieter van den Berg;Particulier;pieter.vdberg@example.nl;;2026-0419;01-10-2026;15-10-2026;€ 185,00;€ 92,50
+10005;Sanne Jansen;Particulier;sanne.jansen@example.nl;06-87654321;2026-0420;01-10-2026;15-10-2026;€ 185,00;€ 185,00
+10006;Installatiebedrijf Koster V.O.F.;Zakelijk;info@kosterinstallatie.example;0101234567;2026-0377;01-09-2026;01-10-2026;€ 3.480,00;€ 3.480,00
+10007;Mohammed Yilmaz;Particulier;m.yilmaz@example.nl;;2026-0422;01-10-2026;15-10-2026;€ 185,00;€ 185,00
+10008;Lotte Bakker;Particulier;lotte.bakker@example.nl;0622334455;2026-0423;01-10-2026;15-10-2026;€ 185,00;€ 185,00
+10009;Stichting Jeugdsport Oost;Zakelijk;penningmeester@jeugdsportoost.example;;2026-0401;20-09-2026;20-10-2026;€ 750,00;€ 750,00
+10010;Daan Visser;Particulier;daan.visser@example.nl;;2026-0425;01-10-2026;15-10-2026;€ 185,00;€ 185,00
+10011;Eva Mulder;Particulier;eva.mulder@example.nl;0655667788;2026-0426;01-10-2026;15-10-2026;€ 185,00;€ 185,00
+10012;Café De Hoek;Zakelijk;kroeg@dehoek.example;;2026-0366;25-08-2026;24-09-2026;€ 642,35;€ 642,35
+Totaal;;;;;;;;€ 8.147,85;€ 8.055,35
+"""

@@ -1,0 +1,209 @@
+"""The local stack: moto for AWS, the Mollie emulator, the API on Chalice's local server, and a
+small poller that feeds SQS messages and the schedule to the same handlers Lambda would call.
+
+`python -m infra.local.stack` (make local) keeps it running; the demo and tests drive it in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+
+from chalicelib.domain.clients import Client
+from infra.local.lambda_events import LambdaContext, scheduled_event, sqs_event
+from infra.local.mollie_emulator import MollieEmulator
+from infra.local.provision import LocalNames, Provisioned, provision
+
+REGION = "eu-west-1"
+log = logging.getLogger("debtflow.local")
+
+
+@dataclass
+class Endpoints:
+    aws: str
+    api: str
+    mollie: str
+
+
+class LocalStack:
+    def __init__(self, *, aws_port: int = 0, api_port: int = 0, mollie_port: int = 0) -> None:
+        self._aws_port, self._api_port, self._mollie_port = aws_port, api_port, mollie_port
+        self._moto: Any = None
+        self._api_server: Any = None
+        self.mollie = MollieEmulator(port=mollie_port)
+        self.names = LocalNames()
+        self.provisioned: Provisioned | None = None
+        self.endpoints: Endpoints | None = None
+
+    def start(self) -> LocalStack:
+        from moto.server import ThreadedMotoServer
+
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            os.environ[name] = value
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._aws_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        aws = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = aws
+        self.mollie.start()
+        self.provisioned = provision(self.names, REGION)
+        api = self._start_api()
+        self.endpoints = Endpoints(aws=aws, api=api, mollie=self.mollie.public_url)
+        os.environ.update(
+            {
+                "TABLE_NAME": self.names.table,
+                "UPLOADS_BUCKET": self.names.bucket,
+                "ACTIONS_QUEUE_URL": self.provisioned.actions_queue_url,
+                "UPLOADS_QUEUE_NAME": self.names.uploads_queue,
+                "ACTIONS_QUEUE_NAME": self.names.actions_queue,
+                "MOLLIE_API_ENDPOINT": self.mollie.base_url,
+                "PUBLIC_API_URL": api,
+            }
+        )
+        from chalicelib import bootstrap
+
+        bootstrap.reset()
+        return self
+
+    def _start_api(self) -> str:
+        from chalice.config import Config
+        from chalice.local import create_local_server
+
+        from app import app
+
+        server = create_local_server(app, Config.create(chalice_stage="local"), "127.0.0.1", self._api_port)
+        self._api_server = server
+        threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True).start()
+        host, port = server.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._api_server is not None:
+            self._api_server.shutdown()
+        self.mollie.stop()
+        if self._moto is not None:
+            self._moto.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what a client's setup needs -----------------------------------------------------------
+
+    def register_client(self, client: Client, mollie_api_key: str) -> None:
+        from chalicelib import bootstrap
+
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=client.mollie_key_parameter, Value=mollie_api_key, Type="SecureString", Overwrite=True
+        )
+        self.mollie.add_account(mollie_api_key, name=client.name)
+        bootstrap.client_directory().save(client)
+
+    # --- what Lambda's event sources would do ------------------------------------------------------
+
+    def pump(self, max_rounds: int = 50) -> int:
+        """Deliver queued messages to their handlers until both queues are empty."""
+        import app
+
+        assert self.provisioned is not None
+        handled = 0
+        routes = (
+            (self.provisioned.uploads_queue_url, app.import_upload, "import_upload"),
+            (self.provisioned.actions_queue_url, app.process_dossier_action, "process_dossier_action"),
+        )
+        sqs = boto3.client("sqs", region_name=REGION)
+        for _ in range(max_rounds):
+            delivered = 0
+            for url, handler, name in routes:
+                messages = sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=0, AttributeNames=["All"]
+                ).get("Messages", [])
+                for message in messages:
+                    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                        "QueueArn"
+                    ]
+                    try:
+                        handler(
+                            sqs_event(arn, [message]), LambdaContext(function_name=f"debtflow-local-{name}")
+                        )
+                    except Exception:
+                        # Like Lambda: the message stays and comes back after its visibility timeout.
+                        log.exception("handler %s failed; the message will be retried", name)
+                        continue
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    delivered += 1
+            handled += delivered
+            if not delivered:
+                break
+        return handled
+
+    def sweep(self, at: datetime) -> None:
+        import app
+
+        app.sweep_due(
+            scheduled_event("debtflow-local-sweep_due", at), LambdaContext("debtflow-local-sweep_due")
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run Debtflow's local stack until Ctrl-C.")
+    parser.add_argument("--aws-port", type=int, default=5000)
+    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--mollie-port", type=int, default=8100)
+    parser.add_argument("--sweep-every", type=float, default=60.0, help="seconds between sweeps")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from chalicelib import bootstrap
+    from infra.local.demo_data import DEMO_CLIENT, DEMO_MOLLIE_KEY
+
+    stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port, mollie_port=args.mollie_port).start()
+    stack.register_client(DEMO_CLIENT, DEMO_MOLLIE_KEY)
+    assert stack.endpoints is not None
+    print(
+        f"""
+Debtflow local stack is running.
+  AWS (moto):      {stack.endpoints.aws}
+  API:             {stack.endpoints.api}   (POST /webhooks/mollie/<client_id>)
+  Mollie emulator: {stack.endpoints.mollie}   (open it in a browser: payments and checkout pages)
+  Demo client:     {DEMO_CLIENT.client_id}
+
+Upload a debtor list and watch it being imported:
+  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {stack.endpoints.aws} \\
+    --region {REGION} s3 cp my-list.csv s3://{stack.names.bucket}/incoming/{DEMO_CLIENT.client_id}/my-list.csv
+  ... then read s3://{stack.names.bucket}/reports/{DEMO_CLIENT.client_id}/my-list.csv.result.json
+Ctrl-C stops everything.
+""",
+        flush=True,
+    )
+    last_sweep = 0.0
+    try:
+        while True:
+            if time.monotonic() - last_sweep >= args.sweep_every:
+                stack.sweep(bootstrap.now())
+                last_sweep = time.monotonic()
+            if stack.pump():
+                log.info("handled queued messages")
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()
