@@ -85,6 +85,8 @@ def run() -> int:
         page = requests.get(checkout, timeout=10)
         page.raise_for_status()
         clock.current += timedelta(hours=3)
+        # Mollie stamps paidAt with its own clock: keep the emulator's in step with the story.
+        stack.mollie.advance_time((clock() - stack.mollie.now()).total_seconds())
         requests.post(checkout, data={"status": "paid"}, timeout=10, allow_redirects=False)
         delivery = stack.mollie.webhook_log[-1]
         say(
@@ -104,12 +106,12 @@ def run() -> int:
         _write_sent_emails()
         dossiers = bootstrap.dossier_repository().list_for_client(DEMO_CLIENT.client_id)
         _print_table(dossiers)
-        emails = len(list((OUT / "emails").glob("*.txt")))
+        emails = len(list((OUT / "emails").glob("*.html")))
         say(
             f"""
 Where to look:
   {OUT}/import-result.json     the report written beside the upload (reports/{DEMO_CLIENT.client_id}/...)
-  {OUT}/emails/                the {emails} e-mails SES (moto) accepted, as text and HTML
+  {OUT}/emails/                the {emails} e-mails SES (moto) accepted (index.txt lists them)
   {OUT}/audit-10002.json       the audit trail of the dossier that paid
 Run `make local` to keep the stack running and explore it yourself."""
         )
@@ -145,12 +147,14 @@ def _write_sent_emails() -> None:
 
     folder = OUT / "emails"
     folder.mkdir(parents=True, exist_ok=True)
+    index = []
     for number, message in enumerate(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages, start=1):
         to = message.destinations["ToAddresses"][0]
-        name = f"{number:02d}-{re.sub(r'[^a-z0-9]+', '-', to.lower())}"
-        (folder / f"{name}.html").write_text(message.body, "utf-8")
-        text = re.sub(r"<[^>]+>", "", message.body)
-        (folder / f"{name}.txt").write_text(f"To: {to}\nSubject: {message.subject}\n\n{text}", "utf-8")
+        name = f"{number:02d}-{re.sub(r'[^a-z0-9]+', '-', to.lower())}.html"
+        # moto keeps the HTML part of each e-mail; open these in a browser.
+        (folder / name).write_text(message.body, "utf-8")
+        index.append(f"{name:<55} {to:<40} {message.subject}")
+    (folder / "index.txt").write_text("\n".join(index) + "\n", "utf-8")
 
 
 def _print_table(dossiers: list[Dossier]) -> None:
