@@ -4,98 +4,17 @@ notification inside an SQS message, the scheduled sweep, the action queue, and M
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import boto3
 import pytest
-from chalice.test import Client as ChaliceClient
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
-from chalicelib.domain.dossier import Dossier, Status
-from infra.local.demo_data import DEMO_CLIENT, DEMO_LIST, DEMO_MOLLIE_KEY
+from chalicelib.domain.dossier import Status
+from infra.local.demo_data import DEMO_CLIENT, DEMO_MOLLIE_KEY
 from infra.local.lambda_events import scheduled_event
-from infra.local.mollie_emulator import MollieEmulator
-from infra.local.provision import Provisioned
 from tests.conftest import NAMES
-
-REGION = "eu-west-1"
-DAY_0 = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
-LIST_KEY = f"incoming/{DEMO_CLIENT.client_id}/openstaande posten 30-11.csv"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@dataclass
-class Pipeline:
-    chalice: ChaliceClient
-    aws: Provisioned
-    mollie: MollieEmulator
-    now: datetime
-
-    def upload(self, key: str = LIST_KEY, body: str = DEMO_LIST) -> None:
-        boto3.client("s3", region_name=REGION).put_object(Bucket=NAMES.bucket, Key=key, Body=body.encode())
-
-    def queued(self, queue_url: str) -> list[str]:
-        sqs = boto3.client("sqs", region_name=REGION)
-        bodies: list[str] = []
-        while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-            for message in messages:
-                bodies.append(message["Body"])
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return bodies
-
-    def deliver(self, function: str, queue: str, bodies: list[str]) -> None:
-        for body in bodies:
-            event = self.chalice.events.generate_sqs_event(queue_name=queue, message_bodies=[body])
-            self.chalice.lambda_.invoke(function, event)
-
-    def import_uploads(self) -> list[str]:
-        bodies = self.queued(self.aws.uploads_queue_url)
-        self.deliver("import_upload", NAMES.uploads_queue, bodies)
-        return bodies
-
-    def sweep_and_act(self, at: datetime) -> None:
-        self.now = at
-        self.chalice.lambda_.invoke("sweep_due", scheduled_event("debtflow-sweep_due", at))
-        self.deliver("process_dossier_action", NAMES.actions_queue, self.queued(self.aws.actions_queue_url))
-
-    def webhook(self, body: str, headers: dict[str, str] = FORM) -> Any:
-        return self.chalice.http.post(f"/webhooks/mollie/{DEMO_CLIENT.client_id}", headers=headers, body=body)
-
-    def dossier(self, debtor_id: str) -> Dossier:
-        found = bootstrap.dossier_repository().get(DEMO_CLIENT.client_id, debtor_id)
-        assert found is not None
-        return found
-
-
-@pytest.fixture
-def pipeline(aws: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
-    import app
-
-    with MollieEmulator() as mollie, ChaliceClient(app.app, stage_name="local") as chalice:
-        monkeypatch.setenv("MOLLIE_API_ENDPOINT", mollie.base_url)
-        # Nothing listens there: the test hands Mollie's webhook to the API itself.
-        monkeypatch.setenv("PUBLIC_API_URL", "http://127.0.0.1:9")
-        monkeypatch.setenv("TABLE_NAME", NAMES.table)
-        monkeypatch.setenv("UPLOADS_BUCKET", NAMES.bucket)
-        monkeypatch.setenv("ACTIONS_QUEUE_URL", aws.actions_queue_url)
-        bootstrap.reset()
-        mollie.add_account(DEMO_MOLLIE_KEY, name=DEMO_CLIENT.name)
-        boto3.client("ssm", region_name=REGION).put_parameter(
-            Name=DEMO_CLIENT.mollie_key_parameter, Value=DEMO_MOLLIE_KEY, Type="SecureString"
-        )
-        bootstrap.client_directory().save(DEMO_CLIENT)
-        line = Pipeline(chalice, aws, mollie, DAY_0)
-        monkeypatch.setattr(bootstrap, "clock", lambda: line.now)
-        yield line
-
-
-def sent_emails() -> list[Any]:
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+from tests.e2e.conftest import DAY_0, FORM, REGION, Pipeline, sent_emails
 
 
 def test_a_list_dropped_in_the_bucket_becomes_dossiers_reminders_and_a_paid_file(pipeline: Pipeline) -> None:

@@ -1,0 +1,122 @@
+"""Build the deployable package: `chalice package` with infra/resources.json merged in, plus the
+message templates inside the function zip.
+
+    python -m infra.package [--stage prod] [--out build/package]
+
+Output (`build/package/`): `sam.json` (a SAM template: `aws cloudformation package/deploy` or
+`sam deploy`, see docs/deploy.md), `deployment.zip` (app.py, chalicelib/, templates/) and, because
+`.chalice/config.json` sets `automatic_layer`, `layer-deployment.zip` (the requirements).
+
+Why templates/ is added here: Chalice packages only app.py, chalicelib/ and the requirements.
+Its `vendor/` folder is no way out with `automatic_layer`: vendor/ files then land in the *layer*
+(`/opt/python/lib/python3.11/site-packages/`), not next to app.py where
+chalicelib/adapters/templates.py looks for them (`<dir of app.py>/templates`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+MERGE_TEMPLATE = PROJECT / "infra" / "resources.json"
+TEMPLATES = PROJECT / "templates"
+DEFAULT_OUT = PROJECT / "build" / "package"
+
+# The issue's target for what a function deploys. Lambda's own limits are 50 MB zipped for a direct
+# upload and 250 MB unzipped for a function and its layers together.
+FUNCTION_ZIP_LIMIT = 15 * 1024 * 1024
+UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ZipSize:
+    name: str
+    zipped: int
+    unzipped: int
+
+    def line(self) -> str:
+        return f"{self.name:24} {self.zipped / 1e6:8.2f} MB zipped {self.unzipped / 1e6:8.2f} MB unzipped"
+
+
+def zip_size(path: Path) -> ZipSize:
+    with zipfile.ZipFile(path) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    return ZipSize(path.name, path.stat().st_size, unzipped)
+
+
+def run_chalice_package(stage: str, out: Path) -> None:
+    env = dict(os.environ)
+    # Chalice insists on a region even to write a template; the template itself is region-free.
+    env.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    chalice = Path(sys.executable).with_name("chalice")
+    command = [
+        str(chalice),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(MERGE_TEMPLATE.relative_to(PROJECT)),
+        str(out),
+    ]
+    subprocess.run(command, cwd=PROJECT, env=env, check=True)  # noqa: S603 - fixed argv, no shell
+
+
+def add_templates(deployment_zip: Path, templates: Path = TEMPLATES) -> int:
+    """Append templates/ at the zip's root, beside app.py. Returns the number of files added."""
+    added = 0
+    with zipfile.ZipFile(deployment_zip, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        present = set(archive.namelist())
+        for path in sorted(templates.rglob("*")):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            name = path.relative_to(templates.parent).as_posix()
+            if name in present:
+                raise RuntimeError(f"{name} is in the package already: who put it there?")
+            # Fixed timestamp and mode, as Chalice writes its own entries: same input, same zip.
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
+            added += 1
+    return added
+
+
+def build(out: Path = DEFAULT_OUT, stage: str = "prod") -> list[ZipSize]:
+    """Package the stage into `out` (replaced) and return the sizes of its zips."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run_chalice_package(stage, out)
+    deployment = out / "deployment.zip"
+    # Chalice copies its cached zip from .chalice/deployments/ into `out`: the cache stays untouched.
+    if add_templates(deployment) == 0:
+        raise RuntimeError(f"no templates found under {TEMPLATES}")
+    sizes = [zip_size(path) for path in sorted(out.glob("*.zip"))]
+    function = next(s for s in sizes if s.name == "deployment.zip")
+    if function.zipped > FUNCTION_ZIP_LIMIT:
+        raise RuntimeError(f"the function package is {function.zipped / 1e6:.1f} MB zipped, over 15 MB")
+    if sum(s.unzipped for s in sizes) > UNZIPPED_LIMIT:
+        raise RuntimeError("function and layer exceed Lambda's 250 MB unzipped limit")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stage", default="prod")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    for size in build(args.out, args.stage):
+        print(size.line())
+    print(f"template: {args.out / 'sam.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The deployable package: what is inside the zips, their size, and a template cfn-lint accepts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from infra import package
+
+LAYER_SITE_PACKAGES = "python/lib/python3.11/site-packages"
+
+
+def names(path: Path) -> set[str]:
+    with zipfile.ZipFile(path) as archive:
+        return set(archive.namelist())
+
+
+def test_the_function_zip_carries_the_app_its_data_files_and_every_template(package_dir: Path) -> None:
+    inside = names(package_dir / "deployment.zip")
+
+    assert {
+        "app.py",
+        "chalicelib/data/policy_default.json",
+        "chalicelib/data/holidays.json",
+        "templates/email/nl/reminder_1.html",
+    } <= inside
+    in_repository = {
+        p.relative_to(package.PROJECT).as_posix() for p in package.TEMPLATES.rglob("*") if p.is_file()
+    }
+    assert in_repository == {n for n in inside if n.startswith("templates/")}
+
+
+def test_templates_sit_beside_app_py_where_the_renderer_looks(package_dir: Path) -> None:
+    from chalicelib.adapters.templates import TEMPLATES_DIR
+
+    # The renderer resolves templates/ next to app.py; in the zip both sit at the root.
+    assert TEMPLATES_DIR == package.PROJECT / "templates"
+    assert not any(n.startswith("vendor/") for n in names(package_dir / "deployment.zip"))
+
+
+def test_dependencies_travel_in_the_layer_and_the_function_zip_stays_tiny(package_dir: Path) -> None:
+    function, layer = package_dir / "deployment.zip", package_dir / "layer-deployment.zip"
+    layer_names = names(layer)
+
+    assert function.stat().st_size < 1024 * 1024
+    for dependency in ("pynamodb", "jinja2", "mollie", "aws_lambda_powertools", "openpyxl", "botocore"):
+        assert f"{LAYER_SITE_PACKAGES}/{dependency}/__init__.py" in layer_names, dependency
+        assert not any(n.startswith(f"{dependency}/") for n in names(function))
+    # Lambda's hard limit for a function and its layers is 250 MB unzipped.
+    assert package.zip_size(layer).unzipped + package.zip_size(function).unzipped < 250 * 1024 * 1024
+
+
+def test_the_template_uses_the_layer_for_every_function(template: dict[str, Any]) -> None:
+    functions = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+
+    assert set(functions) == {"ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler"}
+    for function in functions.values():
+        assert function["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}]
+        assert function["Properties"]["CodeUri"] == "./deployment.zip"
+
+
+def test_cfn_lint_finds_nothing_in_the_generated_template(package_dir: Path) -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), str(package_dir / "sam.json")], capture_output=True, text=True, check=False
+    )
+    # 0 = no errors and no warnings (2 = errors, 4 = warnings, 8 = informational).
+    assert result.returncode == 0, result.stdout + result.stderr
