@@ -7,10 +7,20 @@ import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice.app import BadRequestError, Chalice, Rate, Response
+from chalice.app import BadRequestError, Chalice, Cron, Rate, Response
 
 from chalicelib import aws_events, bootstrap
-from chalicelib.domain.errors import DebtflowError, InvalidRequest
+from chalicelib.domain.errors import (
+    CallTaskClosed,
+    ConcurrentChange,
+    DebtflowError,
+    DossierNotFound,
+    InvalidRequest,
+    PaymentProviderUnavailable,
+    TransitionNotAllowed,
+    UnknownCallTask,
+    UnknownClient,
+)
 
 app = Chalice(app_name="debtflow")
 logger = Logger(service="debtflow")
@@ -82,17 +92,121 @@ def mollie_webhook(client_id: str) -> Response:
     except InvalidRequest as error:
         raise BadRequestError(str(error)) from error
     logger.append_keys(correlation_id=f"payment:{payment_id}")
-    outcome = on_mollie_webhook(
-        client_id,
-        payment_id,
-        bootstrap.now(),
-        clients=bootstrap.client_directory(),
-        dossiers=bootstrap.dossier_repository(),
-        gateway=bootstrap.payment_gateway(),
-    )
+    try:
+        outcome = on_mollie_webhook(
+            client_id,
+            payment_id,
+            bootstrap.now(),
+            clients=bootstrap.client_directory(),
+            dossiers=bootstrap.dossier_repository(),
+            gateway=bootstrap.payment_gateway(),
+            links=bootstrap.payment_link_registry(),
+        )
+    except (PaymentProviderUnavailable, ConcurrentChange) as error:
+        # Nothing was applied: a non-2xx answer makes Mollie call again later (up to ~26 h).
+        # The messages are written to carry no key; the body stays empty for the caller.
+        logger.warning("mollie webhook deferred", extra={"client_id": client_id, "reason": str(error)})
+        return Response(body="", status_code=503)
     logger.info("mollie webhook", extra={"client_id": client_id, "outcome": outcome.value})
     # Known and unknown ids get the same empty 200: a prober learns nothing.
     return Response(body="", status_code=200)
+
+
+# Daily, early morning (UTC): payments that no webhook brought in (issue 5).
+@app.schedule(Cron(30, 4, "*", "*", "?", "*"))
+def reconcile_payments(event: Any) -> None:
+    from chalicelib.services.reconciliation import reconcile_payments as run_reconciliation
+
+    reports = run_reconciliation(bootstrap.now(), bootstrap.reconciliation_deps())
+    for report in reports:
+        logger.info(
+            "payments reconciled",
+            extra={
+                "client_id": report.client_id,
+                "checked": report.payments_checked,
+                "fixed": len(report.fixed),
+                "error": report.error,
+            },
+        )
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/arrangement",
+    methods=["POST"],
+    content_types=["application/json"],
+)
+def create_arrangement(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.services.arrangements import create_arrangement as agree
+
+    try:
+        aws_events.valid_client_id(client_id)
+        request = app.current_request
+        command = aws_events.arrangement_request(request.json_body if request is not None else None)
+        dossier = agree(
+            client_id,
+            debtor_id,
+            command,
+            bootstrap.now(),
+            clients=bootstrap.client_directory(),
+            dossiers=bootstrap.dossier_repository(),
+        )
+    except DebtflowError as error:
+        # Chalice turns a view's exception into a 500 before middleware sees it: map it here.
+        return Response(body={"message": str(error)}, status_code=ERROR_STATUS.get(type(error), 400))
+    assert dossier.arrangement is not None
+    return Response(
+        body={
+            "status": dossier.status.value,
+            "installments": [
+                {"number": i.number, "due_date": i.due_date.isoformat(), "amount_cents": i.amount_cents}
+                for i in dossier.arrangement.installments
+            ],
+        },
+        status_code=201,
+    )
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/handover",
+    methods=["POST"],
+    content_types=["application/json"],
+)
+def handover_decision(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.services.handover import HandoverDecision, decide_handover
+
+    aws_events.valid_client_id(client_id)
+    request = app.current_request
+    decision = HandoverDecision.from_json(request.json_body if request is not None else None)
+    result = decide_handover(client_id, debtor_id, decision, bootstrap.now(), bootstrap.handover_deps())
+    return Response(
+        body={"status": result.status, "export": result.export_key, "summary": result.summary_key},
+        status_code=200,
+    )
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/calls/{task_id}",
+    methods=["POST"],
+    content_types=["application/json"],
+)
+def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
+    from chalicelib.services.call_tasks import CallReport, record_call_outcome
+
+    aws_events.valid_client_id(client_id)
+    request = app.current_request
+    report = CallReport.from_json(request.json_body if request is not None else None)
+    task = record_call_outcome(
+        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.dossier_repository()
+    )
+    return Response(body={"task_id": task.task_id, "outcome": report.outcome.value}, status_code=200)
+
+
+@app.route("/clients/{client_id}/calls", methods=["GET"])
+def call_worklist(client_id: str) -> Response:
+    from chalicelib.services.call_tasks import worklist
+
+    aws_events.valid_client_id(client_id)
+    return Response(body={"calls": worklist(client_id, bootstrap.now(), bootstrap.dossier_repository())})
 
 
 @app.middleware("http")
@@ -104,4 +218,13 @@ def map_domain_errors(event: Any, get_response: Any) -> Any:
         return Response(body={"message": str(error)}, status_code=ERROR_STATUS.get(type(error), 400))
 
 
-ERROR_STATUS: dict[type[DebtflowError], int] = {InvalidRequest: 400}
+ERROR_STATUS: dict[type[DebtflowError], int] = {
+    InvalidRequest: 400,
+    UnknownClient: 404,
+    DossierNotFound: 404,
+    TransitionNotAllowed: 409,
+    ConcurrentChange: 503,
+    PaymentProviderUnavailable: 503,
+    UnknownCallTask: 404,
+    CallTaskClosed: 409,
+}

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.services.import_upload import ImportUpload
+
+if TYPE_CHECKING:
+    from chalicelib.services.arrangements import ArrangementRequest
 
 CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]{1,64}$")
@@ -57,3 +61,33 @@ def valid_client_id(client_id: str) -> str:
     if not CLIENT_ID.match(client_id):
         raise InvalidRequest("client id must be lowercase letters, digits and dashes")
     return client_id
+
+
+def arrangement_request(body: Any) -> ArrangementRequest:
+    """`{"installments": 3}` or `{"plan": [{"due_date": "2026-12-15", "amount_cents": 5000}, ...]}`,
+    optionally `"approved_by_client": true`."""
+    from chalicelib.services.arrangements import ArrangementRequest
+
+    if not isinstance(body, dict):
+        raise InvalidRequest('the body must be JSON: {"installments": 3} or {"plan": [...]}')
+    approved = body.get("approved_by_client", False)
+    if not isinstance(approved, bool):
+        raise InvalidRequest("approved_by_client must be true or false")
+    if "plan" in body:
+        plan = body["plan"]
+        if not isinstance(plan, list) or not plan:
+            raise InvalidRequest("plan must be a list of {due_date, amount_cents}")
+        parsed: list[tuple[date, int]] = []
+        for item in plan:
+            cents = item.get("amount_cents") if isinstance(item, dict) else None
+            if not isinstance(cents, int) or isinstance(cents, bool):
+                raise InvalidRequest("each plan item needs amount_cents as a whole number of cents")
+            try:
+                parsed.append((date.fromisoformat(str(item["due_date"])), cents))
+            except (KeyError, ValueError) as error:
+                raise InvalidRequest("each plan item needs due_date as YYYY-MM-DD") from error
+        return ArrangementRequest(plan=tuple(parsed), approved_by_client=approved)
+    count = body.get("installments")
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise InvalidRequest("installments must be a whole number, e.g. 3")
+    return ArrangementRequest(installments=count, approved_by_client=approved)

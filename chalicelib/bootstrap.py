@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.services.dossier_actions import ActionDeps
+    from chalicelib.services.handover import HandoverDeps
     from chalicelib.services.import_upload import ImportDeps
     from chalicelib.services.ports import (
         ActionQueue,
@@ -24,8 +25,11 @@ if TYPE_CHECKING:
         FileStore,
         Mailer,
         PaymentGateway,
+        PaymentLinkRegistry,
+        SmsSender,
         UploadLedger,
     )
+    from chalicelib.services.reconciliation import ReconciliationDeps
 
 
 def system_clock() -> datetime:
@@ -49,6 +53,8 @@ class Settings:
     mollie_api_endpoint: str | None
     ses_configuration_set: str | None
     aws_endpoint_url: str | None
+    # Connect and read timeouts towards Mollie (its webhook call gives us 15 s in all).
+    mollie_timeout_seconds: tuple[float, float] = (3.0, 8.0)
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -61,6 +67,10 @@ class Settings:
             mollie_api_endpoint=env.get("MOLLIE_API_ENDPOINT") or None,
             ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            mollie_timeout_seconds=(
+                float(env.get("MOLLIE_CONNECT_TIMEOUT", "3")),
+                float(env.get("MOLLIE_READ_TIMEOUT", "8")),
+            ),
         )
 
 
@@ -112,7 +122,19 @@ def payment_gateway() -> PaymentGateway:
     from chalicelib.adapters.mollie_gateway import MollieGateway
     from chalicelib.adapters.ssm_secrets import SsmSecrets
 
-    return MollieGateway(SsmSecrets().get, api_endpoint=settings().mollie_api_endpoint)
+    return MollieGateway(
+        SsmSecrets().get,
+        api_endpoint=settings().mollie_api_endpoint,
+        timeout=settings().mollie_timeout_seconds,
+    )
+
+
+@cache
+def payment_link_registry() -> PaymentLinkRegistry:
+    from chalicelib.adapters.dynamodb_repository import DynamoPaymentLinkRegistry
+
+    _bind_table()
+    return DynamoPaymentLinkRegistry()
 
 
 @cache
@@ -130,10 +152,15 @@ def action_queue() -> ActionQueue:
 
 
 def import_deps() -> ImportDeps:
+    from chalicelib.adapters.s3_list_digests import S3ListDigests
     from chalicelib.services.import_upload import ImportDeps
 
     return ImportDeps(
-        clients=client_directory(), dossiers=dossier_repository(), ledger=upload_ledger(), files=file_store()
+        clients=client_directory(),
+        dossiers=dossier_repository(),
+        ledger=upload_ledger(),
+        files=file_store(),
+        digests=S3ListDigests(settings().uploads_bucket),
     )
 
 
@@ -146,6 +173,40 @@ def action_deps() -> ActionDeps:
         payments=payment_gateway(),
         mailer=mailer(),
         public_api_url=settings().public_api_url,
+        links=payment_link_registry(),
+        sms=sms_sender(),
+        files=file_store(),
+    )
+
+
+def handover_deps() -> HandoverDeps:
+    from chalicelib.adapters.letters import PdfLetterRenderer
+    from chalicelib.services.handover import HandoverDeps
+
+    return HandoverDeps(
+        dossiers=dossier_repository(),
+        clients=client_directory(),
+        files=file_store(),
+        letters=PdfLetterRenderer(),
+    )
+
+
+@cache
+def sms_sender() -> SmsSender:
+    from chalicelib.adapters.sms import SnsSmsSender
+
+    return SnsSmsSender()
+
+
+def reconciliation_deps() -> ReconciliationDeps:
+    from chalicelib.services.reconciliation import ReconciliationDeps
+
+    return ReconciliationDeps(
+        clients=client_directory(),
+        dossiers=dossier_repository(),
+        gateway=payment_gateway(),
+        links=payment_link_registry(),
+        files=file_store(),
     )
 
 
@@ -161,8 +222,10 @@ def reset() -> None:
         upload_ledger,
         file_store,
         payment_gateway,
+        payment_link_registry,
         mailer,
         action_queue,
+        sms_sender,
         client,
     ):
         factory.cache_clear()

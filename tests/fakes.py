@@ -6,14 +6,14 @@ from __future__ import annotations
 import copy
 import io
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
-from chalicelib.domain.errors import ConcurrentChange
-from chalicelib.services.ports import CreatedPayment, Email, PaymentFacts
+from chalicelib.domain.errors import ConcurrentChange, PaymentProviderUnavailable
+from chalicelib.services.ports import CreatedPayment, Email, LinkOwner, PaymentFacts, Reversal
 
 
 class FakeDossierRepository:
@@ -21,6 +21,7 @@ class FakeDossierRepository:
         self._dossiers: dict[tuple[str, str], Dossier] = {}
         self._events: dict[tuple[str, str], list[AuditEvent]] = {}
         self.saves = 0
+        self.bulk_saves = 0
 
     def get(self, client_id: str, debtor_id: str) -> Dossier | None:
         stored = self._dossiers.get((client_id, debtor_id))
@@ -40,6 +41,24 @@ class FakeDossierRepository:
         dossier.new_events.clear()
         self._dossiers[key] = copy.deepcopy(dossier)
         self.saves += 1
+
+    def save_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        refused: list[Dossier] = []
+        for dossier in dossiers:
+            try:
+                self.save(dossier)
+            except ConcurrentChange:
+                refused.append(dossier)
+        self.bulk_saves += 1
+        return refused
+
+    def create_many(self, dossiers: list[Dossier]) -> None:
+        for dossier in dossiers:
+            self.save(dossier)
+        self.bulk_saves += 1
+
+    def debtor_index(self, client_id: str) -> dict[str, bool]:
+        return {d: dossier.is_active for (c, d), dossier in self._dossiers.items() if c == client_id}
 
     def active_debtor_ids(self, client_id: str) -> list[str]:
         return sorted(d for (c, d), dossier in self._dossiers.items() if c == client_id and dossier.is_active)
@@ -69,6 +88,9 @@ class FakeClientDirectory:
     def save(self, client: Client) -> None:
         self._clients[client.client_id] = client
 
+    def all(self) -> list[Client]:
+        return [self._clients[c] for c in sorted(self._clients)]
+
 
 class FakeUploadLedger:
     def __init__(self) -> None:
@@ -92,6 +114,8 @@ class FakeFileStore:
         self.files: dict[str, bytes] = {}
 
     def open(self, key: str) -> BinaryIO:
+        if key not in self.files:
+            raise FileNotFoundError(key)
         return io.BytesIO(self.files[key])
 
     def size(self, key: str) -> int:
@@ -115,8 +139,11 @@ class FakePaymentGateway:
 
     def __init__(self) -> None:
         self.payments: dict[str, dict[str, Any]] = {}
+        self.links: dict[str, dict[str, Any]] = {}
         self._by_key: dict[str, str] = {}
         self._ids = itertools.count(1)
+        self._failures = 0
+        self.requests = 0
 
     def create_payment(
         self,
@@ -147,13 +174,121 @@ class FakePaymentGateway:
         return CreatedPayment(payment["id"], f"https://pay.example/{payment['id']}", payment["amount_cents"])
 
     def get_payment(self, client: Client, payment_id: str) -> PaymentFacts | None:
+        self.requests += 1
+        self._maybe_fail()
         payment = self.payments.get(payment_id)
         if payment is None or payment["client_id"] != client.client_id:
             return None
-        return PaymentFacts(payment_id, payment["status"], payment["amount_cents"], payment["metadata"], None)
+        return PaymentFacts(
+            payment_id,
+            payment["status"],
+            payment["amount_cents"],
+            payment["metadata"],
+            payment.get("paid_at"),
+            link_id=payment.get("link_id"),
+            refunded_cents=sum(r.amount_cents for r in payment.get("reversals", []) if r.kind == "refunded"),
+            charged_back_cents=sum(
+                r.amount_cents for r in payment.get("reversals", []) if r.kind == "charged_back"
+            ),
+            created_at=payment.get("created_at"),
+        )
 
     def pay(self, payment_id: str) -> None:
         self.payments[payment_id]["status"] = "paid"
+
+    # --- payment links, refunds, chargebacks, outages (issue 5) ---------------------------------
+
+    def create_payment_link(
+        self,
+        client: Client,
+        *,
+        amount_cents: int,
+        description: str,
+        redirect_url: str,
+        webhook_url: str,
+        expires_at: datetime,
+        idempotency_key: str,
+    ) -> CreatedPayment:
+        self.requests += 1
+        self._maybe_fail()
+        if idempotency_key in self._by_key:
+            link = self.links[self._by_key[idempotency_key]]
+        else:
+            link_id = f"pl_fake{next(self._ids)}"
+            link = {
+                "id": link_id,
+                "client_id": client.client_id,
+                "amount_cents": amount_cents,
+                "description": description,
+                "redirect_url": redirect_url,
+                "webhook_url": webhook_url,
+                "expires_at": expires_at,
+            }
+            self.links[link_id] = link
+            self._by_key[idempotency_key] = link_id
+        return CreatedPayment(link["id"], f"https://pay.example/{link['id']}", link["amount_cents"])
+
+    def pay_link(self, link_id: str, amount_cents: int | None = None, *, at: datetime | None = None) -> str:
+        """The debtor opens the link and pays (Mollie makes a payment without metadata)."""
+        link = self.links[link_id]
+        payment_id = f"tr_fake{next(self._ids)}"
+        self.payments[payment_id] = {
+            "id": payment_id,
+            "client_id": link["client_id"],
+            "amount_cents": link["amount_cents"] if amount_cents is None else amount_cents,
+            "metadata": {},
+            "status": "paid",
+            "link_id": link_id,
+            "paid_at": at,
+            "created_at": at,
+        }
+        return payment_id
+
+    def refund(self, payment_id: str, amount_cents: int) -> None:
+        reversals = self.payments[payment_id].setdefault("reversals", [])
+        reversals.append(Reversal(f"re_fake{next(self._ids)}", "refunded", amount_cents))
+
+    def charge_back(self, payment_id: str, amount_cents: int) -> None:
+        reversals = self.payments[payment_id].setdefault("reversals", [])
+        reversals.append(Reversal(f"chb_fake{next(self._ids)}", "charged_back", amount_cents))
+
+    def fail_next(self, n: int) -> None:
+        self._failures += n
+
+    def _maybe_fail(self) -> None:
+        if self._failures:
+            self._failures -= 1
+            raise PaymentProviderUnavailable("Mollie answered HTTP 503; try again later")
+
+    def reversals(self, client: Client, payment_id: str) -> list[Reversal]:
+        self.requests += 1
+        self._maybe_fail()
+        return list(self.payments.get(payment_id, {}).get("reversals", []))
+
+    def recent_payments(self, client: Client, since: datetime) -> Iterator[PaymentFacts]:
+        self.requests += 1
+        self._maybe_fail()
+        for payment_id in reversed(list(self.payments)):
+            payment = self.payments[payment_id]
+            if payment["client_id"] != client.client_id:
+                continue
+            created = payment.get("created_at")
+            if created is not None and created < since:
+                return
+            facts = self.get_payment(client, payment_id)
+            if facts is not None:
+                yield facts
+
+
+class FakePaymentLinkRegistry:
+    def __init__(self) -> None:
+        self.owners: dict[tuple[str, str], LinkOwner] = {}
+
+    def remember(self, link_id: str, owner: LinkOwner) -> None:
+        self.owners[(owner.client_id, link_id)] = owner
+
+    def find(self, client_id: str, link_id: str) -> LinkOwner | None:
+        return self.owners.get((client_id, link_id))
 
 
 class FakeActionQueue:
@@ -163,3 +298,28 @@ class FakeActionQueue:
     def enqueue(self, dossiers: list[tuple[str, str]], due_at: datetime) -> int:
         self.messages.extend(dossiers)
         return len(dossiers)
+
+
+class FakeListDigests:
+    def __init__(self) -> None:
+        self.shards: dict[tuple[str, int], dict[str, str]] = {}
+
+    def load(self, client_id: str, shards: Iterable[int]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for shard in shards:
+            found.update(self.shards.get((client_id, shard), {}))
+        return found
+
+    def save(self, client_id: str, shard: int, digests: dict[str, str]) -> None:
+        self.shards[(client_id, shard)] = dict(digests)
+
+
+class FakeSmsSender:
+    def __init__(self) -> None:
+        from chalicelib.services.ports import Sms
+
+        self.sent: list[Sms] = []
+
+    def send(self, sms: Any) -> str:
+        self.sent.append(sms)
+        return f"sns-{len(self.sent)}"

@@ -6,8 +6,19 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+from chalicelib.domain.arrangements import Arrangement, Installment
+from chalicelib.domain.call_tasks import CallOutcome, CallTask
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
-from chalicelib.domain.dossier import AuditEvent, Dossier, Invoice, PaymentLink, SentMessage, Status
+from chalicelib.domain.dossier import (
+    AuditEvent,
+    Dossier,
+    FourteenDayLetter,
+    Invoice,
+    PaymentLink,
+    ReceivedPayment,
+    SentMessage,
+    Status,
+)
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -32,12 +43,115 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
             for i in dossier.invoices.values()
         ],
         "next_action_at": dossier.next_action_at.isoformat() if dossier.next_action_at else None,
-        "payment_link": asdict(dossier.payment_link) if dossier.payment_link else None,
+        "payment_link": _link_to_dict(dossier.payment_link) if dossier.payment_link else None,
         "received_payment_ids": list(dossier.received_payment_ids),
         "paid_cents": dossier.paid_cents,
         "overpaid_cents": dossier.overpaid_cents,
         "messages": [{**asdict(m), "sent_at": m.sent_at.isoformat()} for m in dossier.messages],
+        # Added with payments (issue 5); every reader below defaults them for older items.
+        "open_costs_cents": dossier.open_costs_cents,
+        "open_interest_cents": dossier.open_interest_cents,
+        "payments": [asdict(p) for p in dossier.payments.values()],
+        "retired_links": [_link_to_dict(link) for link in dossier.retired_links],
+        "flags": list(dossier.flags),
+        "arrangement": _arrangement_to_dict(dossier.arrangement) if dossier.arrangement else None,
+        # Added with dunning (issue 4); readers default them for older items.
+        "last_step_at": dossier.last_step_at.isoformat() if dossier.last_step_at else None,
+        "fourteen_day_letter": _letter_to_dict(dossier.fourteen_day_letter)
+        if dossier.fourteen_day_letter
+        else None,
+        "call_tasks": [_call_task_to_dict(t) for t in dossier.call_tasks],
     }
+
+
+def _letter_to_dict(letter: FourteenDayLetter) -> dict[str, Any]:
+    return {
+        **asdict(letter),
+        **{
+            name: getattr(letter, name).isoformat()
+            for name in ("posted_on", "presumed_receipt", "last_day", "costs_due_from")
+        },
+        "invoices": list(letter.invoices),
+    }
+
+
+def _letter_from_dict(data: dict[str, Any]) -> FourteenDayLetter:
+    return FourteenDayLetter(
+        **{
+            **data,
+            **{
+                name: date.fromisoformat(data[name])
+                for name in ("posted_on", "presumed_receipt", "last_day", "costs_due_from")
+            },
+            "invoices": tuple(data["invoices"]),
+        }
+    )
+
+
+def _call_task_to_dict(task: CallTask) -> dict[str, Any]:
+    return {
+        **asdict(task),
+        "created_at": task.created_at.isoformat(),
+        "call_from": task.call_from.isoformat(),
+        "outcome": task.outcome.value if task.outcome else None,
+        "outcome_at": task.outcome_at.isoformat() if task.outcome_at else None,
+        "promised_on": task.promised_on.isoformat() if task.promised_on else None,
+    }
+
+
+def _call_task_from_dict(data: dict[str, Any]) -> CallTask:
+    return CallTask(
+        **{
+            **data,
+            "created_at": datetime.fromisoformat(data["created_at"]),
+            "call_from": datetime.fromisoformat(data["call_from"]),
+            "outcome": CallOutcome(data["outcome"]) if data.get("outcome") else None,
+            "outcome_at": _dt(data.get("outcome_at")),
+            "promised_on": date.fromisoformat(data["promised_on"]) if data.get("promised_on") else None,
+        }
+    )
+
+
+def _link_to_dict(link: PaymentLink) -> dict[str, Any]:
+    return {
+        **asdict(link),
+        "expires_at": link.expires_at.isoformat() if link.expires_at else None,
+        "retired_at": link.retired_at.isoformat() if link.retired_at else None,
+    }
+
+
+def _link_from_dict(data: dict[str, Any]) -> PaymentLink:
+    return PaymentLink(
+        **{**data, "expires_at": _dt(data.get("expires_at")), "retired_at": _dt(data.get("retired_at"))}
+    )
+
+
+def _payment_from_dict(data: dict[str, Any]) -> ReceivedPayment:
+    return ReceivedPayment(
+        **{
+            **data,
+            "invoices": tuple((number, cents) for number, cents in data["invoices"]),
+            "reversal_ids": tuple(data.get("reversal_ids", ())),
+        }
+    )
+
+
+def _arrangement_to_dict(arrangement: Arrangement) -> dict[str, Any]:
+    return {
+        "agreed_on": arrangement.agreed_on.isoformat(),
+        "approved_by_client": arrangement.approved_by_client,
+        "installments": [{**asdict(i), "due_date": i.due_date.isoformat()} for i in arrangement.installments],
+    }
+
+
+def _arrangement_from_dict(data: dict[str, Any]) -> Arrangement:
+    return Arrangement(
+        agreed_on=date.fromisoformat(data["agreed_on"]),
+        approved_by_client=data.get("approved_by_client", False),
+        installments=tuple(
+            Installment(**{**i, "due_date": date.fromisoformat(i["due_date"])}) for i in data["installments"]
+        ),
+    )
 
 
 def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
@@ -61,7 +175,7 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
         step=data["step"],
         invoices=invoices,
         next_action_at=_dt(data.get("next_action_at")),
-        payment_link=PaymentLink(**data["payment_link"]) if data.get("payment_link") else None,
+        payment_link=_link_from_dict(data["payment_link"]) if data.get("payment_link") else None,
         received_payment_ids=tuple(data.get("received_payment_ids", ())),
         paid_cents=data.get("paid_cents", 0),
         overpaid_cents=data.get("overpaid_cents", 0),
@@ -69,6 +183,17 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
             SentMessage(**{**m, "sent_at": datetime.fromisoformat(m["sent_at"])})
             for m in data.get("messages", ())
         ),
+        open_costs_cents=data.get("open_costs_cents", 0),
+        open_interest_cents=data.get("open_interest_cents", 0),
+        payments={p["payment_id"]: _payment_from_dict(p) for p in data.get("payments", ())},
+        retired_links=tuple(_link_from_dict(link) for link in data.get("retired_links", ())),
+        flags=tuple(data.get("flags", ())),
+        arrangement=_arrangement_from_dict(data["arrangement"]) if data.get("arrangement") else None,
+        last_step_at=_dt(data.get("last_step_at")),
+        fourteen_day_letter=_letter_from_dict(data["fourteen_day_letter"])
+        if data.get("fourteen_day_letter")
+        else None,
+        call_tasks=tuple(_call_task_from_dict(t) for t in data.get("call_tasks", ())),
         version=version,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
@@ -22,6 +23,7 @@ from chalicelib.adapters.table import (
     ClientItem,
     DossierItem,
     EventItem,
+    PaymentLinkItem,
     UploadItem,
     connection,
     dossier_pk,
@@ -31,9 +33,12 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import ConcurrentChange
+from chalicelib.services.ports import LinkOwner
 
 _DOSSIER_SK = "DOSSIER"
 _BATCH_GET = 100
+_BATCH_WRITE_ITEMS = 25
+_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 
 
 def _due_sort_key(at: datetime, client_id: str, debtor_id: str) -> str:
@@ -101,6 +106,128 @@ class DynamoDossierRepository:
             item.version = dossier.version
         return item
 
+    # --- bulk, for the import of a client's list ---------------------------------------------
+
+    def save_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        """Save many dossiers, each with its new audit events, in transactions of up to 100 items.
+
+        Each put keeps its condition (the version it read, or "does not exist yet" for a new
+        dossier), so a bulk save can neither lose an update nor overwrite a dossier created
+        meanwhile. One refused condition cancels its whole transaction: the refused dossiers are
+        returned unsaved (the caller reconciles them again from a fresh read), the rest of that
+        transaction is sent again without them. Dossier and events stay in one transaction.
+        """
+        refused: list[Dossier] = []
+        group: list[Dossier] = []
+        keys: set[tuple[str, str]] = set()
+        actions = 0
+        for dossier in dossiers:
+            needed = 2 if dossier.new_events else 1
+            key = (dossier.client_id, dossier.debtor_id)
+            # A transaction may touch an item once: the same dossier twice goes in the next one.
+            if actions + needed > _TRANSACTION_ITEMS or key in keys:
+                refused.extend(self._save_group(group))
+                group, keys, actions = [], set(), 0
+            group.append(dossier)
+            keys.add(key)
+            actions += needed
+        if group:
+            refused.extend(self._save_group(group))
+        return refused
+
+    def create_many(self, dossiers: list[Dossier]) -> None:
+        """Write new dossiers, each with its opening events, by BatchWriteItem (24 of 25 items).
+
+        BatchWriteItem has no conditions: the caller must have just read (consistently) that the
+        dossiers do not exist, under the upload ledger's claim that makes one import of a file run
+        at a time. A dossier and its events item always travel in the same request, and items
+        DynamoDB leaves unprocessed are sent again, so a dossier is not stored without its events
+        unless the Lambda dies between a partial answer and its retry (seconds).
+        """
+        table_name = DossierItem.Meta.table_name
+        conn = connection()
+        request: list[dict[str, Any]] = []
+        for dossier in dossiers:
+            item = self._item(dossier)
+            item.version = 1
+            pair = [{"PutRequest": {"Item": item.serialize()}}]
+            if dossier.new_events:
+                pair.append({"PutRequest": {"Item": self._events_item(dossier, item.pk).serialize()}})
+            if len(request) + len(pair) > _BATCH_WRITE_ITEMS - 1:
+                self._batch_write(conn, table_name, request)
+                request = []
+            request.extend(pair)
+        if request:
+            self._batch_write(conn, table_name, request)
+        for dossier in dossiers:
+            dossier.version = 1
+            dossier.new_events.clear()
+
+    @staticmethod
+    def _batch_write(conn: Any, table_name: str, request: list[dict[str, Any]]) -> None:
+        pending = {table_name: request}
+        for attempt in range(10):
+            response = conn.dispatch("BatchWriteItem", {"RequestItems": pending})
+            pending = response.get("UnprocessedItems") or {}
+            if not pending:
+                return
+            time.sleep(min(0.05 * 2**attempt, 2.0))
+        raise RuntimeError(f"DynamoDB left {len(pending.get(table_name, []))} items unprocessed")
+
+    def _save_group(self, group: list[Dossier]) -> list[Dossier]:
+        refused: list[Dossier] = []
+        while group:
+            items = [(dossier, self._item(dossier)) for dossier in group]
+            owners: list[Dossier] = []
+            try:
+                with TransactWrite(connection=connection()) as transaction:
+                    for dossier, item in items:
+                        transaction.save(item)
+                        owners.append(dossier)
+                        if dossier.new_events:
+                            transaction.save(
+                                self._events_item(dossier, item.pk), condition=EventItem.pk.does_not_exist()
+                            )
+                            owners.append(dossier)
+            except TransactWriteError as error:
+                if error.cause_response_code != "TransactionCanceledException":
+                    raise
+                reasons = error.cancellation_reasons
+                losers = {
+                    id(owners[index])
+                    for index, reason in enumerate(reasons)
+                    if reason is not None and reason.code != "None"
+                }
+                if not losers:  # cancelled for a reason that names no item: treat all as refused
+                    losers = {id(d) for d in group}
+                refused.extend(d for d in group if id(d) in losers)
+                group = [d for d in group if id(d) not in losers]
+                continue
+            for dossier, item in items:
+                dossier.version = item.version
+                dossier.new_events.clear()
+            return refused
+        return refused
+
+    @staticmethod
+    def _events_item(dossier: Dossier, pk: str) -> EventItem:
+        return EventItem(
+            pk,
+            f"EVENT#{dossier.new_events[0].at.isoformat()}#{(dossier.version or 0) + 1:06d}",
+            body=_compact([event_to_dict(e) for e in dossier.new_events]),
+        )
+
+    def debtor_index(self, client_id: str) -> dict[str, bool]:
+        """Every debtor id of the client with a dossier -> is it active. Read from the keys-only
+        `by_client` index, ~8,000 debtors per 1 MB page; eventually consistent (a dossier created
+        a moment ago may be missing: new dossiers are written with a does-not-exist condition)."""
+        index: dict[str, bool] = {}
+        for item in DossierItem.by_client.query(f"CLIENT#{client_id}"):
+            if item.gsi1sk:
+                state, debtor_id = item.gsi1sk.split("#", 1)
+                index[debtor_id] = state == "ACTIVE"
+        return index
+
     def active_debtor_ids(self, client_id: str) -> list[str]:
         return [
             item.gsi1sk.split("#", 1)[1]
@@ -154,6 +281,30 @@ class DynamoClientDirectory:
         data = asdict(client)
         data["default_debtor_type"] = client.default_debtor_type.value
         ClientItem(f"CLIENT#{client.client_id}", "PROFILE", body=_compact(data)).save()
+        # The directory entry daily jobs query (never a Scan). Profiles saved before it existed
+        # appear after their next save.
+        ClientItem("CLIENTS", client.client_id, body=_compact(data)).save()
+
+    def all(self) -> list[Client]:
+        return [self._client(json.loads(item.body)) for item in ClientItem.query("CLIENTS")]
+
+    @staticmethod
+    def _client(data: dict[str, Any]) -> Client:
+        data["default_debtor_type"] = DebtorType(data["default_debtor_type"])
+        return Client(**data)
+
+
+class DynamoPaymentLinkRegistry:
+    def remember(self, link_id: str, owner: LinkOwner) -> None:
+        # Unconditional and idempotent: a retried action writes the same owner again.
+        PaymentLinkItem(f"PAYLINK#{owner.client_id}#{link_id}", "LINK", body=_compact(asdict(owner))).save()
+
+    def find(self, client_id: str, link_id: str) -> LinkOwner | None:
+        try:
+            item = PaymentLinkItem.get(f"PAYLINK#{client_id}#{link_id}", "LINK")
+        except PaymentLinkItem.DoesNotExist:
+            return None
+        return LinkOwner(**json.loads(item.body))
 
 
 class DynamoUploadLedger:

@@ -13,7 +13,11 @@ class S3FileStore:
 
     def open(self, key: str) -> BinaryIO:
         # The body streams: a large list is parsed as it downloads, never held whole in memory.
-        response: dict[str, Any] = client("s3").get_object(Bucket=self.bucket, Key=key)
+        s3 = client("s3")
+        try:
+            response: dict[str, Any] = s3.get_object(Bucket=self.bucket, Key=key)
+        except s3.exceptions.NoSuchKey as error:
+            raise FileNotFoundError(key) from error
         return cast(BinaryIO, response["Body"])
 
     def size(self, key: str) -> int:

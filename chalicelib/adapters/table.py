@@ -5,7 +5,9 @@ Item collections (PK):
   read together in one Query;
 - `CLIENT#<client>`: the client's profile (SK `PROFILE`);
 - `UPLOAD#<client>#<key>`: one marker per imported file version (SK `ETAG#<etag>`), so a
-  redelivered S3 notification imports nothing twice.
+  redelivered S3 notification imports nothing twice;
+- `CLIENTS`: one entry per client (SK `<client_id>`), so daily jobs list clients with a Query;
+- `PAYLINK#<client>#<link_id>`: which dossier a Mollie payment link belongs to (SK `LINK`).
 GSIs: `by_client` (listing for the dashboard) and the sparse, sharded `due` index that the sweep
 queries: only dossiers with a next action carry its keys, so the sweep's cost grows with the due
 set, not with the table.
@@ -113,7 +115,20 @@ class UploadItem(Model):
     body = UnicodeAttribute(null=True)
 
 
-MODELS: tuple[type[Model], ...] = (DossierItem, EventItem, ClientItem, UploadItem)
+class PaymentLinkItem(Model):
+    """A Mollie payment link's owner: payment links (and their payments) carry no metadata."""
+
+    class Meta:
+        table_name = _TABLE_NAME
+        region = _REGION
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = UnicodeAttribute()
+
+
+MODELS: tuple[type[Model], ...] = (DossierItem, EventItem, ClientItem, UploadItem, PaymentLinkItem)
 
 
 def bind(table_name: str, *, host: str | None = None, region: str | None = None) -> None:

@@ -34,3 +34,16 @@ def render_email(template: str, language: str, context: dict[str, Any]) -> tuple
     text = text_template.render(full_context).split("\n", 1)[1].lstrip("\n")
     html = env.get_template(f"email/{lang}/{template}.html").render(full_context)
     return subject, text, html
+
+
+def render_text(kind: str, template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, text) of a plain-text template (`sms`, `letter`). A template without a subject
+    block gives an empty subject and the whole text."""
+    lang = language if language in LANGUAGES else "nl"
+    text_template = environment().get_template(f"{kind}/{lang}/{template}.txt")
+    full_context = {**context, "lang": lang}
+    if "subject" not in text_template.blocks:
+        return "", text_template.render(full_context).strip()
+    subject = "".join(text_template.blocks["subject"](text_template.new_context(full_context))).strip()
+    text = text_template.render(full_context).split("\n", 1)[1].lstrip("\n")
+    return subject, text.rstrip("\n") + "\n"

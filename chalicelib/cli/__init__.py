@@ -8,7 +8,12 @@ import sys
 from collections.abc import Sequence
 
 # Each module adds its subcommands through `register(subparsers)`; imported only when the tool runs.
-COMMAND_MODULES = ("chalicelib.cli.check_list", "chalicelib.cli.legal_commands")
+COMMAND_MODULES = (
+    "chalicelib.cli.check_list",
+    "chalicelib.cli.legal_commands",
+    "chalicelib.cli.handover",
+    "chalicelib.cli.arrangement",
+)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
+from chalicelib.domain.arrangements import ArrangementRules
 from chalicelib.domain.debtor_list import DebtorType
+
+
+class FirstStep(StrEnum):
+    """How dunning starts (DOMAIN.md §1.2): a friendly reminder, or straight to the pre-collection
+    notice (for consumers the 14-day letter of BW 6:96 lid 6)."""
+
+    REMINDER = "reminder"
+    PRECOLLECTION_NOTICE = "precollection_notice"
 
 
 @dataclass(frozen=True)
@@ -22,3 +32,34 @@ class Client:
     default_debtor_type: DebtorType = DebtorType.BUSINESS
     policy: str = "default"
     iban: str | None = None
+    # How this client's exports name their columns, where the header synonyms do not know them:
+    # our field name (chalicelib.importing.headers.FIELDS) -> the client's header text.
+    column_mapping: dict[str, str] = field(default_factory=dict, hash=False)
+    # Payment-arrangement limits (domain/arrangements.py); flat fields so stored profiles without
+    # them load with the defaults.
+    arrangement_max_installments: int = ArrangementRules.max_installments
+    arrangement_min_installment_cents: int = ArrangementRules.min_installment_cents
+    arrangement_approval_above_cents: int = ArrangementRules.approval_above_cents
+    arrangement_approval_above_installments: int = ArrangementRules.approval_above_installments
+    # Dunning settings (issue 4), flat with defaults so older stored profiles load unchanged.
+    first_step: str = FirstStep.REMINDER
+    # Phone contact moments for the call team, every few days (DOMAIN.md §1.3).
+    phone_contact: bool = False
+    # Charge businesses the EUR 40 minimum per late invoice (BW 6:96 lid 4): the client's choice.
+    business_minimum_costs: bool = False
+    # 21% VAT on collection costs only for a client that cannot deduct VAT and declares so (DOMAIN.md §3).
+    costs_vat: bool = False
+    # Presumed delivery of a posted letter, in post-delivery days [open]: PostNL delivery days are
+    # being cut, so this is a setting, not a constant (DOMAIN.md §4).
+    letter_receipt_offset_days: int = 2
+    # The return address printed on letters.
+    postal_address: str = ""  # lines separated by "\n"
+
+    @property
+    def arrangement_rules(self) -> ArrangementRules:
+        return ArrangementRules(
+            max_installments=self.arrangement_max_installments,
+            min_installment_cents=self.arrangement_min_installment_cents,
+            approval_above_cents=self.arrangement_approval_above_cents,
+            approval_above_installments=self.arrangement_approval_above_installments,
+        )

@@ -31,3 +31,19 @@ class DossierNotFound(DebtflowError):
 
 class InvalidRequest(DebtflowError):
     """A request whose shape or values are wrong; the message says what to fix."""
+
+
+class PaymentProviderUnavailable(DebtflowError):
+    """Mollie did not answer usably (5xx, timeout, refused credentials): try again later.
+
+    The message never carries the API key or Mollie's raw error text."""
+
+
+class UnknownCallTask(DebtflowError):
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"this dossier has no call task {task_id!r}")
+
+
+class CallTaskClosed(DebtflowError):
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"call task {task_id!r} already has an outcome")

@@ -1,25 +1,142 @@
-"""Dunning policies as data: which step comes next, on which day, through which channel."""
+"""Dunning policies as data: which step comes next, on which day, through which channels.
+
+A policy (`chalicelib/data/policy_<name>.json`) is an ordered list of steps. Each step has a day
+offset counted from the dossier's start or from the previous step, an action (messages to the
+debtor, a call task for the call team, or the client's hand-over decision), the messages it sends
+(channel + template, each with its own conditions), and the conditions under which the step applies
+at all. Conditions are a closed vocabulary (`Condition`) so a typo in a data file fails at load
+time instead of silently skipping a legally required letter.
+
+Two kinds of condition:
+- `only_if`: the step (or one of its messages) is skipped when it does not hold: debtor type,
+  client settings, contact details on file.
+- `not_before`: the step waits until it holds, e.g. "the 14-day letter's term has ended" (BW 6:96
+  lid 6: costs, and so a hand-over that charges them, only after that term).
+
+Phone contact moments (DOMAIN.md §1.3, "every 3 days" in the reference service) are written in the
+data as one `call_moments` rule and expanded into ordinary call steps when the policy loads, so the
+step numbers stored on dossiers stay the same whether or not a client has calls switched on.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.clients import Client, FirstStep
+from chalicelib.domain.contact_window import next_contact_moment
+from chalicelib.domain.debtor_list import DebtorType
+from chalicelib.domain.dossier import Dossier
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be followed; the message says which step and why."""
+
+
+class Action(StrEnum):
+    MESSAGE = "message"
+    CALL = "call"
+    HANDOVER_DECISION = "handover_decision"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+    CALL = "call"
+    # The hand-over decision request goes to the client, never to the debtor.
+    CLIENT_EMAIL = "email-client"
+
+
+class Anchor(StrEnum):
+    START = "start"
+    PREVIOUS = "previous"
+
+
+class Condition(StrEnum):
+    CONSUMER = "consumer"
+    BUSINESS = "business"
+    CLIENT_STARTS_WITH_REMINDER = "client_starts_with_reminder"
+    CLIENT_STARTS_WITH_PRECOLLECTION_NOTICE = "client_starts_with_precollection_notice"
+    CLIENT_WANTS_PHONE_CONTACT = "client_wants_phone_contact"
+    HAS_EMAIL = "has_email"
+    HAS_PHONE = "has_phone"
+    HAS_POSTAL_ADDRESS = "has_postal_address"
+    NO_FOURTEEN_DAY_LETTER_YET = "no_fourteen_day_letter_yet"
+    FOURTEEN_DAY_LETTER_SENT = "fourteen_day_letter_sent"
+    # Only meaningful as `not_before`: waits for the day costs become due (BW 6:96 lid 6).
+    FOURTEEN_DAY_TERM_ENDED = "fourteen_day_term_ended"
+
+
+def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -> bool:
+    """Whether `condition` is true for this dossier of this client on `today` (a local date)."""
+    debtor = dossier.debtor
+    letter = dossier.fourteen_day_letter
+    match condition:
+        case Condition.CONSUMER:
+            return debtor.debtor_type is DebtorType.CONSUMER
+        case Condition.BUSINESS:
+            return debtor.debtor_type is DebtorType.BUSINESS
+        case Condition.CLIENT_STARTS_WITH_REMINDER:
+            return client.first_step == FirstStep.REMINDER
+        case Condition.CLIENT_STARTS_WITH_PRECOLLECTION_NOTICE:
+            return client.first_step == FirstStep.PRECOLLECTION_NOTICE
+        case Condition.CLIENT_WANTS_PHONE_CONTACT:
+            return client.phone_contact
+        case Condition.HAS_EMAIL:
+            return bool(debtor.email)
+        case Condition.HAS_PHONE:
+            return bool(debtor.phone_e164)
+        case Condition.HAS_POSTAL_ADDRESS:
+            return bool(debtor.street and debtor.postcode and debtor.city)
+        case Condition.NO_FOURTEEN_DAY_LETTER_YET:
+            return letter is None
+        case Condition.FOURTEEN_DAY_LETTER_SENT:
+            return letter is not None
+        case Condition.FOURTEEN_DAY_TERM_ENDED:
+            return letter is not None and today >= letter.costs_due_from
+    raise AssertionError(condition)  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class StepMessage:
+    channel: Channel
+    template: str
+    only_if: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
 class PolicyStep:
     step: int
     day: int
-    action: str  # "message" or "handover_decision"
-    channel: str
-    template: str
+    action: Action
+    messages: tuple[StepMessage, ...]
+    anchor: Anchor = Anchor.START
+    only_if: tuple[Condition, ...] = ()
+    not_before: tuple[Condition, ...] = ()
+    name: str = ""
+
+    @property
+    def template(self) -> str:
+        return self.messages[0].template
+
+    @property
+    def channel(self) -> Channel:
+        return self.messages[0].channel
+
+    def applies(self, dossier: Dossier, client: Client, today: date) -> bool:
+        return all(holds(c, dossier, client, today) for c in self.only_if)
+
+    def messages_for(self, dossier: Dossier, client: Client, today: date) -> tuple[StepMessage, ...]:
+        return tuple(m for m in self.messages if all(holds(c, dossier, client, today) for c in m.only_if))
 
 
 @dataclass(frozen=True)
@@ -28,34 +145,126 @@ class Policy:
     steps: tuple[PolicyStep, ...]
     # The moment of day a step becomes due; the contact window may push it further.
     send_at: time = time(8, 30)
+    description: str = ""
 
     def step_after(self, done_step: int) -> PolicyStep | None:
         return next((s for s in self.steps if s.step > done_step), None)
 
     def due_at(self, opened_on: date, step: PolicyStep) -> datetime:
-        local = datetime.combine(opened_on + timedelta(days=step.day), self.send_at, tzinfo=AMSTERDAM)
-        return local.astimezone(UTC)
+        """The moment a step counted from the dossier's start becomes due: 08:30 Amsterdam on its
+        day, moved into the contact window (no Sundays or holidays; DOMAIN.md §8)."""
+        return next_contact_moment(self._at(opened_on + timedelta(days=step.day)))
+
+    def _at(self, day: date) -> datetime:
+        return datetime.combine(day, self.send_at, tzinfo=AMSTERDAM).astimezone(UTC)
+
+    def next_step(self, dossier: Dossier, client: Client, today: date) -> PolicyStep | None:
+        """The first step after the dossier's last one that applies to it; steps whose `only_if`
+        fails (another debtor type, a client setting, no phone number) are passed over."""
+        done = dossier.step
+        for step in self.steps:
+            if step.step > done and step.applies(dossier, client, today):
+                return step
+        return None
+
+    def when_due(self, step: PolicyStep, dossier: Dossier, client: Client) -> datetime | None:
+        """When `step` becomes due for this dossier; None when a `not_before` can never hold
+        (a hand-over that waits for a 14-day term, but no 14-day letter was sent)."""
+        if step.anchor is Anchor.PREVIOUS and dossier.last_step_at is not None:
+            base = dossier.last_step_at.astimezone(AMSTERDAM).date()
+        else:
+            base = dossier.opened_on
+        due = self._at(base + timedelta(days=step.day))
+        for condition in step.not_before:
+            if condition is Condition.FOURTEEN_DAY_TERM_ENDED:
+                letter = dossier.fourteen_day_letter
+                if letter is None:
+                    return None
+                due = max(due, self._at(letter.costs_due_from))
+        return due
+
+
+def _conditions(values: Any, where: str) -> tuple[Condition, ...]:
+    try:
+        return tuple(Condition(v) for v in values or ())
+    except ValueError as error:
+        raise PolicyError(f"{where}: {error}") from error
+
+
+def _step(data: dict[str, Any], number: int) -> PolicyStep:
+    where = f"step {number} ({data.get('name', '')})"
+    try:
+        action = Action(data["action"])
+        messages = tuple(
+            StepMessage(
+                channel=Channel(m["channel"]),
+                template=str(m["template"]),
+                only_if=_conditions(m.get("only_if"), where),
+            )
+            for m in data["messages"]
+        )
+        anchor = Anchor(data.get("from", "start"))
+        day = int(data["day"])
+    except (KeyError, ValueError, TypeError) as error:
+        raise PolicyError(f"{where}: {error}") from error
+    if not messages:
+        raise PolicyError(f"{where}: a step needs at least one message")
+    if day < 0:
+        raise PolicyError(f"{where}: a day offset cannot be negative")
+    return PolicyStep(
+        step=number,
+        day=day,
+        action=action,
+        messages=messages,
+        anchor=anchor,
+        only_if=_conditions(data.get("only_if"), where),
+        not_before=_conditions(data.get("not_before"), where),
+        name=str(data.get("name", "")),
+    )
+
+
+def _call_steps(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    every, first, last = int(rule["every_days"]), int(rule["from_day"]), int(rule["until_day"])
+    if every <= 0:
+        raise PolicyError("call_moments: every_days must be positive")
+    return [
+        {
+            "name": f"call_day_{day}",
+            "day": day,
+            "from": "start",
+            "action": "call",
+            "only_if": rule.get("only_if", []),
+            "messages": [{"channel": "call", "template": rule.get("template", "call")}],
+        }
+        for day in range(first, last + 1, every)
+    ]
 
 
 def policy_from_dict(data: dict[str, Any]) -> Policy:
-    steps = tuple(
-        PolicyStep(
-            step=int(s["step"]),
-            day=int(s["day"]),
-            action=str(s["action"]),
-            channel=str(s["channel"]),
-            template=str(s["template"]),
-        )
-        for s in data["steps"]
-    )
-    if [s.step for s in steps] != sorted({s.step for s in steps}):
-        raise ValueError("policy steps must be numbered in increasing order without repeats")
-    if [s.day for s in steps] != sorted(s.day for s in steps):
-        raise ValueError("policy steps must not go back in time")
-    return Policy(name=str(data["name"]), steps=steps)
+    raw_steps: list[dict[str, Any]] = list(data["steps"])
+    if "call_moments" in data:
+        # A call on the same day as a message comes after it (stable sort keeps data order first).
+        raw_steps += _call_steps(data["call_moments"])
+    if any(s.get("from", "start") != "start" for s in raw_steps) and "call_moments" in data:
+        raise PolicyError("call moments count from the start: combine them only with steps that do too")
+    if all(s.get("from", "start") == "start" for s in raw_steps):
+        raw_steps.sort(key=lambda s: int(s["day"]))
+    steps = tuple(_step(s, number) for number, s in enumerate(raw_steps, start=1))
+    start_days = [s.day for s in steps if s.anchor is Anchor.START]
+    if start_days != sorted(start_days):
+        raise PolicyError("policy steps must not go back in time")
+    return Policy(name=str(data["name"]), steps=steps, description=str(data.get("description", "")))
 
 
 @cache
+def load_policy(name: str) -> Policy:
+    if not name.replace("_", "").isalnum():
+        raise PolicyError(f"not a policy name: {name!r}")
+    path = resources.files("chalicelib.data").joinpath(f"policy_{name}.json")
+    if not path.is_file():
+        raise PolicyError(f"no policy called {name!r}")
+    return policy_from_dict(json.loads(path.read_text("utf-8")))
+
+
 def default_policy() -> Policy:
-    text = resources.files("chalicelib.data").joinpath("policy_default.json").read_text("utf-8")
-    return policy_from_dict(json.loads(text))
+    return load_policy("default")

@@ -1,5 +1,20 @@
 """Import a client's debtor list: open a dossier per new debtor, update known ones, and close what
-the client was paid directly. The daily list is a snapshot of everything still open."""
+the client was paid directly. The daily list is a snapshot of everything still open.
+
+The rules live in `domain/reconciliation.py`; this module reads the list, loads and saves in bulk:
+- an unchanged debtor (same fingerprint as on the last full list) is neither read nor written;
+- the others are read 100 per consistent BatchGetItem;
+- new dossiers (just read as absent, under the upload's ledger claim) are written 12 per
+  BatchWriteItem, each with its events item in the same request;
+- changed dossiers are saved 50 per TransactWriteItems (dossier + its events, each under its own
+  version condition); a refused one is reconciled again from a fresh read.
+
+Confirming a held list: a list far shorter than the open dossiers is imported without closing
+anything (`held_for_confirmation`). The client confirms it by uploading an empty file with the
+same name plus `.bevestigd` (or `.confirm`) next to it, e.g. `leden.csv.bevestigd`: the list is
+imported again with the missing debtors closed. An upload is the one action a club treasurer
+already knows, it needs no new credentials, and only someone allowed to upload for the client can do it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +22,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePosixPath
@@ -14,21 +30,34 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
-from chalicelib.domain.dossier import AuditEvent, Dossier, Invoice
-from chalicelib.domain.errors import ConcurrentChange
+from chalicelib.domain.dossier import Dossier
 from chalicelib.domain.policies import Policy, default_policy
+from chalicelib.domain.reconciliation import (
+    DIGEST_SHARDS,
+    Outcome,
+    Reconciled,
+    close_missing,
+    debtor_digest,
+    digest_shard,
+    is_partial_list,
+    reconcile,
+)
 from chalicelib.importing import ImportSettings, UnreadableList, read_debtor_list
-from chalicelib.services.ports import ClientDirectory, DossierRepository, FileStore, UploadLedger
+from chalicelib.services.ports import (
+    ClientDirectory,
+    DossierRepository,
+    FileStore,
+    ListDigests,
+    UploadLedger,
+)
 from chalicelib.services.retry import on_conflict_retry
 
-ACTOR = "import"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 INCOMING = "incoming"
 PAID_ITEMS = "paid"
-# A full list with less than this share of the invoices open before looks like a mistake
-# (an export with a filter left on): nothing is closed until the client confirms.
-PARTIAL_LIST_SHARE = 0.5
-PARTIAL_LIST_MIN_OPEN = 10
+CONFIRM_SUFFIXES = (".bevestigd", ".confirm")
+READ_BATCH = 100  # BatchGetItem's limit
+SAVE_BATCH = 50  # dossier + events = 2 of TransactWriteItems' 100 items
 
 
 @dataclass(frozen=True)
@@ -50,8 +79,10 @@ class ImportResult:
     opened: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    unchanged: int = 0
     invoices_settled: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    confirmed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,12 +97,29 @@ class ImportResult:
             "dossiers_opened": len(self.opened),
             "dossiers_updated": len(self.updated),
             "dossiers_closed": len(self.closed),
+            "debtors_unchanged": self.unchanged,
             "invoices_settled_by_client": self.invoices_settled,
+            "confirmed": self.confirmed,
+            "confirm_with": (
+                f"{PurePosixPath(self.key).name}{CONFIRM_SUFFIXES[0]}"
+                if self.status == "held_for_confirmation"
+                else None
+            ),
             "opened": self.opened,
             "updated": self.updated,
             "closed": self.closed,
             "rejected": [{"line": r.line, "column": r.column, "reason": r.reason} for r in self.rejected],
         }
+
+
+class NoListDigests:
+    """Without fingerprints every listed debtor is read: correct, only slower."""
+
+    def load(self, client_id: str, shards: Iterable[int]) -> dict[str, str]:
+        return {}
+
+    def save(self, client_id: str, shard: int, digests: dict[str, str]) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -81,6 +129,7 @@ class ImportDeps:
     ledger: UploadLedger
     files: FileStore
     policy: Policy | None = None
+    digests: ListDigests = field(default_factory=NoListDigests)
 
 
 def client_of(key: str) -> tuple[str, str, str] | None:
@@ -89,6 +138,14 @@ def client_of(key: str) -> tuple[str, str, str] | None:
     if len(parts) < 3 or parts[0] not in (INCOMING, PAID_ITEMS) or not parts[1]:
         return None
     return parts[0], parts[1], "/".join(parts[2:])
+
+
+def confirmation_of(key: str) -> str | None:
+    """`incoming/<client>/leden.csv.bevestigd` confirms `incoming/<client>/leden.csv`."""
+    for suffix in CONFIRM_SUFFIXES:
+        if key.lower().endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return None
 
 
 def report_key(client_id: str, file_name: str, suffix: str) -> str:
@@ -111,30 +168,54 @@ def import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> ImportR
         return result
     if not deps.ledger.claim(client_id, cmd.key, cmd.etag, now):
         return ImportResult(client_id, cmd.key, status="duplicate")
+    target = confirmation_of(cmd.key) if kind == INCOMING else None
+    list_key = target or cmd.key
+    settings = ImportSettings(
+        default_debtor_type=client.default_debtor_type, column_mapping=dict(client.column_mapping)
+    )
     try:
-        result = _import(
-            kind,
-            client_id,
-            cmd.key,
-            now,
-            deps,
-            ImportSettings(default_debtor_type=client.default_debtor_type),
-        )
+        result = _import(kind, client_id, list_key, now, deps, settings, confirmed=target is not None)
     except Exception:
         # Let the retry (SQS redelivery) import the file from scratch; nothing is half-claimed.
         deps.ledger.release(client_id, cmd.key, cmd.etag)
         raise
-    _write_reports(deps.files, client_id, file_name, result)
+    listed = client_of(list_key)
+    _write_reports(deps.files, client_id, listed[2] if listed else file_name, result)
+    # The lists stay in the report in S3; a ledger item must stay far below DynamoDB's 400 KB.
     deps.ledger.complete(
-        client_id, cmd.key, cmd.etag, result.to_dict() | {"opened": [], "updated": [], "closed": []}
+        client_id,
+        cmd.key,
+        cmd.etag,
+        result.to_dict() | {"opened": [], "updated": [], "closed": [], "rejected": []},
     )
     return result
 
 
+@dataclass
+class ListContext:
+    """What every debtor of one list is reconciled with."""
+
+    client_id: str
+    paid_items: bool
+    hold: bool
+    today: date
+    now: datetime
+    policy: Policy
+    deps: ImportDeps
+    result: ImportResult
+
+
 def _import(
-    kind: str, client_id: str, key: str, now: datetime, deps: ImportDeps, settings: ImportSettings
+    kind: str,
+    client_id: str,
+    key: str,
+    now: datetime,
+    deps: ImportDeps,
+    settings: ImportSettings,
+    *,
+    confirmed: bool,
 ) -> ImportResult:
-    result = ImportResult(client_id, key)
+    result = ImportResult(client_id, key, confirmed=confirmed)
     lines_by_debtor: dict[str, list[InvoiceLine]] = defaultdict(list)
     try:
         reader = read_debtor_list(deps.files.open(key), PurePosixPath(key).name, settings)
@@ -147,158 +228,206 @@ def _import(
             if not row.paid:
                 result.total_open_cents += row.open_cents
         result.rows = reader.rows_seen
+    except FileNotFoundError:
+        result.status = "rejected_file"
+        result.error = f"there is no list {PurePosixPath(key).name!r} to confirm; upload the list itself"
+        return result
     except UnreadableList as error:
         result.status, result.error = "rejected_file", error.reason
         return result
 
-    policy = deps.policy or default_policy()
-    today = now.astimezone(AMSTERDAM).date()
-    existing = deps.dossiers.get_many(client_id, lines_by_debtor)
     paid_items = kind == PAID_ITEMS
-
-    # The partial-list guard: compare with what is open now before closing anything.
-    missing_debtors: list[str] = []
+    known = deps.dossiers.debtor_index(client_id)
+    missing: list[str] = []
     hold = False
     if not paid_items:
-        active = deps.dossiers.active_debtor_ids(client_id)
-        missing_debtors = [d for d in active if d not in lines_by_debtor]
-        open_before = len(active)
-        if open_before >= PARTIAL_LIST_MIN_OPEN and len(lines_by_debtor) < open_before * PARTIAL_LIST_SHARE:
+        active = [d for d, is_active in known.items() if is_active]
+        missing = [d for d in active if d not in lines_by_debtor]
+        if not confirmed and is_partial_list(len(lines_by_debtor), len(active)):
             hold, result.status = True, "held_for_confirmation"
             result.error = (
-                f"this list names {len(lines_by_debtor)} debtors while {open_before} have open dossiers; "
-                "nothing was closed. Upload the complete list, or confirm that the others were paid."
+                f"this list names {len(lines_by_debtor)} debtors while {len(active)} have open dossiers; "
+                f"nothing was closed. Upload the complete list, or confirm that the others paid the "
+                f"club directly by uploading an empty file named "
+                f"'{PurePosixPath(key).name}{CONFIRM_SUFFIXES[0]}'."
             )
-
-    for debtor_id, lines in lines_by_debtor.items():
-        dossier = existing.get(debtor_id)
-        if dossier is None:
-            if paid_items:
-                continue
-            dossier = _open_dossier(client_id, lines, today, now, policy)
-            if dossier is None:
-                continue
-            result.opened.append(debtor_id)
-            deps.dossiers.save(dossier)
-            continue
-        changed = _reconcile(dossier, lines, paid_items, hold, now, result)
-        if changed:
-            _save_with_retry(deps, dossier, lines, paid_items, hold, now, result)
-
-    if not hold:
-        for debtor_id in missing_debtors:
-            _close_missing(deps, client_id, debtor_id, now, result)
+    context = ListContext(
+        client_id,
+        paid_items,
+        hold,
+        now.astimezone(AMSTERDAM).date(),
+        now,
+        deps.policy or default_policy(),
+        deps,
+        result,
+    )
+    shards = range(DIGEST_SHARDS)
+    before = {} if paid_items else deps.digests.load(client_id, shards)
+    after = apply_list(context, lines_by_debtor, known, missing, before)
+    if not paid_items:
+        save_digests(deps.digests, client_id, shards, before, after, missing if hold else [])
     return result
 
 
-def _open_dossier(
-    client_id: str, lines: list[InvoiceLine], today: date, now: datetime, policy: Policy
-) -> Dossier | None:
-    open_lines = [line for line in lines if not line.paid]
-    if sum(line.open_cents for line in open_lines) <= 0:
-        return None
-    dossier = Dossier(client_id=client_id, debtor=open_lines[-1].debtor, opened_on=today)
-    dossier.record(
-        _event(now, "dossier_opened", "a new debtor on the client's list", {"invoices": len(open_lines)})
-    )
-    for line in open_lines:
-        dossier.take_invoice(_invoice(line), at=now, actor=ACTOR)
-    first = policy.step_after(0)
-    dossier.next_action_at = policy.due_at(today, first) if first else None
-    return dossier
+def apply_list(
+    context: ListContext,
+    lines_by_debtor: dict[str, list[InvoiceLine]],
+    known: dict[str, bool],
+    missing: list[str],
+    digests_before: dict[str, str],
+) -> dict[str, str]:
+    """Reconcile every listed debtor, then close the missing ones (unless held). Returns the
+    fingerprints of the listed debtors."""
+    digests: dict[str, str] = {}
+    to_read: list[str] = []
+    to_save: list[tuple[Reconciled, list[InvoiceLine]]] = []
+    for debtor_id, lines in lines_by_debtor.items():
+        digest = debtor_digest(lines)
+        digests[debtor_id] = digest
+        if not context.paid_items and digests_before.get(debtor_id) == digest and debtor_id in known:
+            context.result.unchanged += 1
+            continue
+        # New debtors are read too (consistently): the index may lag, and a new dossier is
+        # written without a condition (BatchWriteItem).
+        to_read.append(debtor_id)
+        if len(to_read) == READ_BATCH:
+            _reconcile_known(context, to_read, lines_by_debtor, to_save)
+            to_read = []
+        if len(to_save) >= SAVE_BATCH:
+            _save(context, to_save)
+            to_save = []
+    if to_read:
+        _reconcile_known(context, to_read, lines_by_debtor, to_save)
+    _save(context, to_save)
+    if not context.hold:
+        _close_missing(context, missing)
+    return digests
 
 
-def _reconcile(
-    dossier: Dossier,
-    lines: list[InvoiceLine],
-    paid_items: bool,
-    hold: bool,
-    now: datetime,
-    result: ImportResult,
-) -> bool:
-    changed = False
-    listed = set()
-    for line in lines:
-        listed.add(line.invoice_number)
-        if paid_items or line.paid:
-            changed |= dossier.settle_invoice_by_client(
-                line.invoice_number, at=now, actor=ACTOR, reason="on the client's list of paid items"
-            )
-        else:
-            changed |= dossier.take_invoice(_invoice(line), at=now, actor=ACTOR)
-    if dossier.debtor != lines[-1].debtor and not paid_items:
-        dossier.debtor = lines[-1].debtor
-        changed = True
-    if not paid_items and not hold:
-        for number in [n for n, i in dossier.invoices.items() if i.is_open and n not in listed]:
-            changed |= dossier.settle_invoice_by_client(
-                number,
-                at=now,
-                actor=ACTOR,
-                reason="no longer on the client's list: paid to the client directly",
-            )
-            result.invoices_settled += 1
-    if changed:
-        (result.closed if dossier.is_closed else result.updated).append(dossier.debtor_id)
-    return changed
-
-
-def _close_missing(
-    deps: ImportDeps, client_id: str, debtor_id: str, now: datetime, result: ImportResult
+def save_digests(
+    digests: ListDigests,
+    client_id: str,
+    shards: Iterable[int],
+    before: dict[str, str],
+    after: dict[str, str],
+    still_missing: list[str],
 ) -> None:
+    """Keep the fingerprints of today's full list; a held list keeps the missing debtors' old
+    ones, so they are still candidates for closing. Only changed shards are written."""
+    merged = {**{d: before[d] for d in still_missing if d in before}, **after}
+    for shard in shards:
+        new = {d: h for d, h in merged.items() if digest_shard(d) == shard}
+        old = {d: h for d, h in before.items() if digest_shard(d) == shard}
+        if new != old:
+            digests.save(client_id, shard, new)
+
+
+def _reconcile(context: ListContext, dossier: Dossier | None, lines: list[InvoiceLine]) -> Reconciled:
+    return reconcile(
+        context.client_id,
+        dossier,
+        lines,
+        paid_items=context.paid_items,
+        hold=context.hold,
+        today=context.today,
+        now=context.now,
+        policy=context.policy,
+    )
+
+
+def _queue(
+    context: ListContext,
+    reconciled: Reconciled,
+    lines: list[InvoiceLine],
+    to_save: list[tuple[Reconciled, list[InvoiceLine]]],
+) -> None:
+    if reconciled.changed:
+        to_save.append((reconciled, lines))
+    elif reconciled.outcome is Outcome.UNCHANGED:
+        context.result.unchanged += 1
+
+
+def _reconcile_known(
+    context: ListContext,
+    debtor_ids: list[str],
+    lines_by_debtor: dict[str, list[InvoiceLine]],
+    to_save: list[tuple[Reconciled, list[InvoiceLine]]],
+) -> None:
+    found = context.deps.dossiers.get_many(context.client_id, debtor_ids)
+    for debtor_id in debtor_ids:
+        lines = lines_by_debtor[debtor_id]
+        _queue(context, _reconcile(context, found.get(debtor_id), lines), lines, to_save)
+
+
+def _save(context: ListContext, to_save: list[tuple[Reconciled, list[InvoiceLine]]]) -> None:
+    if not to_save:
+        return
+    new = [r.dossier for r, _ in to_save if r.dossier is not None and r.dossier.version is None]
+    context.deps.dossiers.create_many(new)
+    created = {id(d) for d in new}
+    changed = [r.dossier for r, _ in to_save if r.dossier is not None and id(r.dossier) not in created]
+    refused = {id(d) for d in context.deps.dossiers.save_many(changed)}
+    for reconciled, lines in to_save:
+        assert reconciled.dossier is not None
+        if id(reconciled.dossier) not in refused:
+            _record(context.result, reconciled)
+            continue
+        # Someone saved this dossier meanwhile (a payment, a reminder, a parallel import):
+        # reconcile again from what is stored now.
+        debtor_id = reconciled.dossier.debtor_id
+
+        def again(debtor_id: str = debtor_id, lines: list[InvoiceLine] = lines) -> None:
+            fresh = _reconcile(context, context.deps.dossiers.get(context.client_id, debtor_id), lines)
+            if fresh.changed and fresh.dossier is not None:
+                context.deps.dossiers.save(fresh.dossier)
+                _record(context.result, fresh)
+
+        on_conflict_retry(again)
+
+
+def _close_missing(context: ListContext, missing: list[str]) -> None:
+    dossiers = context.deps.dossiers
+    for start in range(0, len(missing), READ_BATCH):
+        batch = missing[start : start + READ_BATCH]
+        found = dossiers.get_many(context.client_id, batch)
+        closing: list[Dossier] = []
+        for debtor_id in batch:
+            dossier = found.get(debtor_id)
+            if dossier is not None and dossier.is_active:
+                settled = close_missing(dossier, context.now)
+                closing.append(dossier)
+                context.result.invoices_settled += settled
+        for start_save in range(0, len(closing), SAVE_BATCH):
+            part = closing[start_save : start_save + SAVE_BATCH]
+            refused = {id(d) for d in dossiers.save_many(part)}
+            for dossier in part:
+                if id(dossier) in refused:
+                    on_conflict_retry(_closer(context, dossier.debtor_id))
+                else:
+                    context.result.closed.append(dossier.debtor_id)
+
+
+def _closer(context: ListContext, debtor_id: str) -> Callable[[], None]:
     def close() -> None:
-        dossier = deps.dossiers.get(client_id, debtor_id)
+        dossier = context.deps.dossiers.get(context.client_id, debtor_id)
         if dossier is None or not dossier.is_active:
             return
-        for number in [n for n, i in dossier.invoices.items() if i.is_open]:
-            dossier.settle_invoice_by_client(
-                number,
-                at=now,
-                actor=ACTOR,
-                reason="no longer on the client's list: paid to the client directly",
-            )
-            result.invoices_settled += 1
-        deps.dossiers.save(dossier)
-        result.closed.append(debtor_id)
+        context.result.invoices_settled += close_missing(dossier, context.now)
+        context.deps.dossiers.save(dossier)
+        context.result.closed.append(debtor_id)
 
-    on_conflict_retry(close)
+    return close
 
 
-def _save_with_retry(
-    deps: ImportDeps,
-    dossier: Dossier,
-    lines: list[InvoiceLine],
-    paid_items: bool,
-    hold: bool,
-    now: datetime,
-    result: ImportResult,
-) -> None:
-    try:
-        deps.dossiers.save(dossier)
-        return
-    except ConcurrentChange:
-        pass
-
-    def again() -> None:
-        fresh = deps.dossiers.get(dossier.client_id, dossier.debtor_id)
-        if fresh is not None and _reconcile(fresh, lines, paid_items, hold, now, ImportResult(None, "")):
-            deps.dossiers.save(fresh)
-
-    on_conflict_retry(again)
-
-
-def _invoice(line: InvoiceLine) -> Invoice:
-    return Invoice(
-        number=line.invoice_number,
-        due_date=line.due_date,
-        amount_cents=line.amount_cents,
-        open_cents=line.open_cents,
-        invoice_date=line.invoice_date,
-    )
-
-
-def _event(now: datetime, what: str, reason: str, details: dict[str, Any]) -> AuditEvent:
-    return AuditEvent(at=now, what=what, actor=ACTOR, reason=reason, details=details)
+def _record(result: ImportResult, reconciled: Reconciled) -> None:
+    assert reconciled.dossier is not None
+    debtor_id = reconciled.dossier.debtor_id
+    result.invoices_settled += reconciled.invoices_settled
+    {
+        Outcome.OPENED: result.opened,
+        Outcome.UPDATED: result.updated,
+        Outcome.CLOSED: result.closed,
+    }[reconciled.outcome].append(debtor_id)
 
 
 def _write_reports(files: FileStore, client_id: str, file_name: str, result: ImportResult) -> None:

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from chalicelib.adapters.ses_mailer import sender_address
-from chalicelib.adapters.templates import render_email
+from chalicelib.adapters.templates import render_email, render_text
 from chalicelib.domain.clients import Client
-from chalicelib.domain.dossier import Dossier
+from chalicelib.domain.dossier import Dossier, FourteenDayLetter
+from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_cents
 from chalicelib.domain.money import format_eur
-from chalicelib.services.ports import Email
+from chalicelib.services.ports import Email, Letter, Sms
+
+MONTHS_NL = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def long_date(day: date, language: str) -> str:
+    """`3 maart 2026` / `3 March 2026`: how a letter is dated."""
+    months = MONTHS_EN if language == "en" else MONTHS_NL
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def language_of(client: Client, dossier: Dossier) -> str:
+    return dossier.debtor.language or client.language
 
 
 def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
@@ -28,16 +70,30 @@ def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
             }
             for i in open_invoices
         ],
-        "total": format_eur(dossier.open_cents),
+        # Costs show only once they are due on the dossier (BW 6:96 lid 4 and 6).
+        "costs": format_eur(dossier.open_costs_cents) if dossier.open_costs_cents else "",
+        "total": format_eur(dossier.due_cents),
+        "reply_to": client.reply_to_email,
+        "iban": client.iban or "",
     }
 
 
-def email_for_debtor(client: Client, dossier: Dossier, template: str, payment_url: str) -> Email:
+def email_for_debtor(
+    client: Client, dossier: Dossier, template: str, payment_url: str, **extra: Any
+) -> Email:
     if not dossier.debtor.email:
         raise ValueError("the debtor has no e-mail address")
-    language = dossier.debtor.language or client.language
+    language = language_of(client, dossier)
     subject, text, html = render_email(
-        template, language, {**dossier_facts(client, dossier), "payment_url": payment_url}
+        template,
+        language,
+        {
+            **dossier_facts(client, dossier),
+            "payment_url": payment_url,
+            "letter_follows": False,
+            "costs_reason": "",
+            **extra,
+        },
     )
     return Email(
         sender=sender_address(client.name, client.sender_email),
@@ -63,3 +119,70 @@ def email_for_client(client: Client, dossier: Dossier, template: str, decision_u
         html=html,
         tags={"client": client.client_id, "template": template},
     )
+
+
+def sms_sender_id(name: str) -> str:
+    """An alphanumeric SMS sender: letters and digits only, at most 11 characters."""
+    return re.sub(r"[^A-Za-z0-9 ]", "", name).strip()[:11].strip() or "Debtflow"
+
+
+def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url: str) -> Sms:
+    """Creditor name, reference and link only: an SMS shows on a lock screen, so no amounts
+    (DOMAIN.md §8); the amounts are behind the link."""
+    if not dossier.debtor.phone_e164:
+        raise ValueError("the debtor has no phone number")
+    _, text = render_text(
+        "sms",
+        template,
+        language_of(client, dossier),
+        {"client_name": client.name, "reference": dossier.debtor_id, "payment_url": payment_url},
+    )
+    return Sms(
+        to=dossier.debtor.phone_e164,
+        text=text,
+        sender_id=sms_sender_id(client.name),
+        tags={"client": client.client_id, "template": template},
+    )
+
+
+def fourteen_day_letter_for(
+    client: Client, dossier: Dossier, letter: FourteenDayLetter, template: str, payment_url: str
+) -> Letter:
+    """The consumer's 14-day letter: the verbatim term wording (HR 25-11-2016), the exact cost
+    amount with VAT if any (BW 6:96 lid 6), the claims summed (lid 7)."""
+    language = language_of(client, dossier)
+    claims = [dossier.invoices[n] for n in letter.invoices]
+    vat_cents = (
+        letter.costs_cents - consumer_costs_cents([i.open_cents for i in claims]) if client.costs_vat else 0
+    )
+    facts = {
+        **dossier_facts(client, dossier),
+        "payment_url": payment_url,
+        "term_wording": FOURTEEN_DAY_TERM_WORDING["en" if language == "en" else "nl"],
+        "letter_invoices": [
+            {
+                "number": i.number,
+                "due_date": i.due_date.strftime("%d-%m-%Y"),
+                "open": format_eur(i.open_cents),
+            }
+            for i in claims
+        ],
+        "letter_total": format_eur(letter.principal_cents),
+        "letter_costs": format_eur(letter.costs_cents),
+        "letter_vat": format_eur(vat_cents) if vat_cents else "",
+    }
+    subject, body = render_text("letter", template, language, facts)
+    return Letter(
+        sender_lines=(client.name, *[line for line in client.postal_address.splitlines() if line]),
+        recipient_lines=postal_lines(dossier),
+        place_and_date=long_date(letter.posted_on, language),
+        subject=subject,
+        body=body,
+        title=f"{client.name} - {dossier.debtor_id}",
+    )
+
+
+def postal_lines(dossier: Dossier) -> tuple[str, ...]:
+    debtor = dossier.debtor
+    city_line = " ".join(part for part in (debtor.postcode, debtor.city) if part)
+    return tuple(line for line in (debtor.name, debtor.street, city_line) if line)

@@ -1,22 +1,134 @@
-"""Mollie tells us a payment changed. The webhook body is only a hint: the payment is fetched
-with the client's own key, and acted upon only when it belongs to that client and a dossier of it."""
+"""Payments through Mollie: the links debtors pay through, and what Mollie tells us afterwards.
+
+The webhook body is only a hint: the payment is fetched with the client's own key, and acted
+upon only when it belongs to that client and one of its dossiers (through the payment link it was
+paid by, or the metadata of a payment we created). Applying is idempotent per payment id, and
+refunds and chargebacks are applied by comparing Mollie's totals with what the dossier recorded,
+so a webhook delivered twice or out of order changes nothing the second time. Load-change-save
+runs under optimistic locking, retried from a fresh read when the sweep saved meanwhile.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
-from chalicelib.services.ports import ClientDirectory, DossierRepository, PaymentGateway
+from chalicelib.domain.clients import Client
+from chalicelib.domain.dossier import Dossier, PaymentLink
+from chalicelib.services.ports import (
+    ClientDirectory,
+    DossierRepository,
+    LinkOwner,
+    PaymentFacts,
+    PaymentGateway,
+    PaymentLinkRegistry,
+    Reversal,
+)
 from chalicelib.services.retry import on_conflict_retry
 
 ACTOR = "mollie-webhook"
+# A link in an e-mail or letter must still work when the debtor reads it days later; a Mollie
+# *payment* expires after about 15 minutes for iDEAL (docs/decisions/003-payment-links.md).
+LINK_VALIDITY = timedelta(days=30)
+# A link closer than this to its expiry is not sent again: the debtor gets a fresh one.
+REUSE_MARGIN = timedelta(days=7)
+DESCRIPTION_LIMIT = 255
+
+
+class _UntrackedLinks:
+    """For callers without a registry (some tests): links are not traced back to dossiers."""
+
+    def remember(self, link_id: str, owner: LinkOwner) -> None:
+        return None
+
+    def find(self, client_id: str, link_id: str) -> LinkOwner | None:
+        return None
+
+
+UNTRACKED_LINKS: PaymentLinkRegistry = _UntrackedLinks()
 
 
 class WebhookOutcome(StrEnum):
     APPLIED = "applied"
+    REVERSED = "reversed"
     ALREADY_APPLIED = "already_applied"
     NOT_PAID = "not_paid"
     IGNORED = "ignored"
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+
+def webhook_url(public_api_url: str, client_id: str) -> str:
+    return f"{public_api_url.rstrip('/')}/webhooks/mollie/{client_id}"
+
+
+def link_description(client: Client, dossier: Dossier, installment: int | None = None) -> str:
+    """What the debtor sees at the bank: the client's name and the invoice numbers."""
+    numbers = ", ".join(sorted(i.number for i in dossier.invoices.values() if i.is_open))
+    text = f"{client.name} - {numbers}" if numbers else client.name
+    if installment is not None:
+        text = f"{client.name} - termijn {installment} - {numbers}" if numbers else text
+    if len(text) > DESCRIPTION_LIMIT:
+        text = text[: DESCRIPTION_LIMIT - 3] + "..."
+    return text
+
+
+def link_expiry(now: datetime, validity: timedelta = LINK_VALIDITY) -> datetime:
+    # End of a day, so that a redelivered action on the same day asks Mollie for the same link.
+    return datetime.combine((now + validity).date(), time(23, 0), UTC)
+
+
+def payment_link_for(
+    client: Client,
+    dossier: Dossier,
+    step: int,
+    now: datetime,
+    *,
+    gateway: PaymentGateway,
+    links: PaymentLinkRegistry,
+    public_api_url: str,
+    amount_cents: int | None = None,
+    installment: int | None = None,
+    expires_at: datetime | None = None,
+    actor: str = "dunning",
+) -> PaymentLink:
+    """The dossier's one open link for what is due now: the current one when it still fits,
+    else a new Mollie payment link, the old one retired in the dossier (and still credited if
+    the debtor pays it anyway). The caller saves the dossier."""
+    amount = dossier.due_cents if amount_cents is None else amount_cents
+    current = dossier.payment_link
+    if (
+        current is not None
+        and current.amount_cents == amount
+        and current.installment == installment
+        and (current.expires_at is None or current.expires_at - now > REUSE_MARGIN)
+    ):
+        return current
+    expires = expires_at or link_expiry(now)
+    # Same dossier, step, amount (and validity day): Mollie hands back the link it already made.
+    key = f"{client.client_id}:{dossier.debtor_id}:step{step}:{amount}:until{expires.date().isoformat()}"
+    if installment is not None:
+        key += f":installment{installment}"
+    created = gateway.create_payment_link(
+        client,
+        amount_cents=amount,
+        description=link_description(client, dossier, installment),
+        redirect_url=client.redirect_url,
+        webhook_url=webhook_url(public_api_url, client.client_id),
+        expires_at=expires,
+        idempotency_key=key,
+    )
+    # Before the dossier is saved: a payment may arrive the moment the message is out.
+    links.remember(created.payment_id, LinkOwner(client.client_id, dossier.debtor_id, installment))
+    link = PaymentLink(
+        created.payment_id, created.checkout_url, created.amount_cents, step, installment, expires
+    )
+    dossier.issue_payment_link(link, at=now, actor=actor)
+    return link
+
+
+# --- webhook --------------------------------------------------------------------------------------
 
 
 def on_mollie_webhook(
@@ -27,26 +139,82 @@ def on_mollie_webhook(
     clients: ClientDirectory,
     dossiers: DossierRepository,
     gateway: PaymentGateway,
+    links: PaymentLinkRegistry | None = None,
 ) -> WebhookOutcome:
+    """Raises PaymentProviderUnavailable when Mollie cannot answer (the route answers 503 and
+    Mollie retries) and ConcurrentChange when the dossier kept changing under us (idem)."""
     client = clients.get(client_id)
     if client is None:
         return WebhookOutcome.IGNORED
     facts = gateway.get_payment(client, payment_id)
-    if facts is None or facts.metadata.get("client_id") != client_id:
+    if facts is None:
         return WebhookOutcome.IGNORED
-    debtor_id = str(facts.metadata.get("debtor_id", ""))
-    if facts.status != "paid":
-        return WebhookOutcome.NOT_PAID
+    return settle_payment(client, facts, now, dossiers=dossiers, gateway=gateway, links=links)
 
-    def apply() -> WebhookOutcome:
-        dossier = dossiers.get(client_id, debtor_id)
+
+def owner_of(client_id: str, facts: PaymentFacts, links: PaymentLinkRegistry | None) -> LinkOwner | None:
+    if facts.link_id is not None:
+        return links.find(client_id, facts.link_id) if links is not None else None
+    if facts.metadata.get("client_id") != client_id or not facts.metadata.get("debtor_id"):
+        return None
+    installment = str(facts.metadata.get("installment") or "")
+    return LinkOwner(
+        client_id, str(facts.metadata["debtor_id"]), int(installment) if installment.isdigit() else None
+    )
+
+
+def settle_payment(
+    client: Client,
+    facts: PaymentFacts,
+    now: datetime,
+    *,
+    dossiers: DossierRepository,
+    gateway: PaymentGateway,
+    links: PaymentLinkRegistry | None,
+    actor: str = ACTOR,
+) -> WebhookOutcome:
+    """Bring the dossier in line with what Mollie says about one payment of this client."""
+    if facts.status != "paid":
+        # open/pending: not yet; failed/canceled/expired: nothing was paid, dunning goes on.
+        return WebhookOutcome.NOT_PAID
+    owner = owner_of(client.client_id, facts, links)
+    if owner is None:
+        return WebhookOutcome.IGNORED
+    listed: list[Reversal] | None = None
+
+    def reversal_ids(kind: str) -> tuple[str, ...]:
+        nonlocal listed
+        if listed is None:
+            listed = gateway.reversals(client, facts.payment_id)
+        return tuple(r.reversal_id for r in listed if r.kind == kind)
+
+    def change() -> WebhookOutcome:
+        dossier = dossiers.get(owner.client_id, owner.debtor_id)
         if dossier is None:
             return WebhookOutcome.IGNORED
-        if not dossier.receive_payment(
-            facts.payment_id, facts.amount_cents, at=facts.paid_at or now, actor=ACTOR
-        ):
+        at = facts.paid_at or now
+        applied = dossier.receive_payment(
+            facts.payment_id, facts.amount_cents, at=at, actor=actor, link_id=facts.link_id
+        )
+        reversed_cents = 0
+        recorded = dossier.payments[facts.payment_id].reversed_cents
+        if facts.refunded_cents + facts.charged_back_cents > recorded:
+            for kind, total in (
+                ("refunded", facts.refunded_cents),
+                ("charged_back", facts.refunded_cents + facts.charged_back_cents),
+            ):
+                if total > dossier.payments[facts.payment_id].reversed_cents:
+                    reversed_cents += dossier.reverse_payment(
+                        facts.payment_id,
+                        total,
+                        at=now,
+                        actor=actor,
+                        kind=kind,
+                        reversal_ids=reversal_ids(kind),
+                    )
+        if not applied and not reversed_cents:
             return WebhookOutcome.ALREADY_APPLIED
         dossiers.save(dossier)
-        return WebhookOutcome.APPLIED
+        return WebhookOutcome.REVERSED if reversed_cents else WebhookOutcome.APPLIED
 
-    return on_conflict_retry(apply)
+    return on_conflict_retry(change)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol
@@ -18,6 +18,20 @@ class DossierRepository(Protocol):
 
     def save(self, dossier: Dossier) -> None:
         """Write the dossier and its new audit events atomically; ConcurrentChange if stale."""
+        ...
+
+    def save_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        """Save many dossiers, each atomically with its new events and under its own condition
+        (version read, or not existing yet); returns the refused ones, unsaved."""
+        ...
+
+    def create_many(self, dossiers: list[Dossier]) -> None:
+        """Write new dossiers with their events, without conditions: only for dossiers just read
+        as absent under an upload claim (BatchWriteItem has no conditions)."""
+        ...
+
+    def debtor_index(self, client_id: str) -> dict[str, bool]:
+        """Debtor id -> dossier is active, for every dossier of the client (may lag a moment)."""
         ...
 
     def active_debtor_ids(self, client_id: str) -> list[str]: ...
@@ -36,6 +50,10 @@ class ClientDirectory(Protocol):
 
     def save(self, client: Client) -> None: ...
 
+    def all(self) -> list[Client]:
+        """Every registered client (for daily jobs such as payment reconciliation)."""
+        ...
+
 
 class UploadLedger(Protocol):
     """Remembers which file versions were imported: S3 and SQS deliver at least once."""
@@ -51,8 +69,19 @@ class UploadLedger(Protocol):
         ...
 
 
+class ListDigests(Protocol):
+    """A fingerprint per debtor of the client's last full list, in shards (see
+    `domain.reconciliation.digest_shard`): an unchanged debtor needs no read and no write."""
+
+    def load(self, client_id: str, shards: Iterable[int]) -> dict[str, str]: ...
+
+    def save(self, client_id: str, shard: int, digests: dict[str, str]) -> None: ...
+
+
 class FileStore(Protocol):
-    def open(self, key: str) -> BinaryIO: ...
+    def open(self, key: str) -> BinaryIO:
+        """FileNotFoundError when there is no such file."""
+        ...
 
     def size(self, key: str) -> int: ...
 
@@ -90,6 +119,21 @@ class PaymentFacts:
     amount_cents: int
     metadata: dict[str, Any]
     paid_at: datetime | None
+    # The payment link it was paid through (pl_...), when it came from one.
+    link_id: str | None = None
+    # What Mollie reports undone so far (amountRefunded, amountChargedBack).
+    refunded_cents: int = 0
+    charged_back_cents: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A refund or chargeback of a payment, as Mollie lists it."""
+
+    reversal_id: str
+    kind: str  # "refunded" or "charged_back"
+    amount_cents: int
 
 
 class PaymentGateway(Protocol):
@@ -106,9 +150,81 @@ class PaymentGateway(Protocol):
     ) -> CreatedPayment: ...
 
     def get_payment(self, client: Client, payment_id: str) -> PaymentFacts | None:
-        """None when the payment does not exist in that client's Mollie account."""
+        """None when the payment does not exist in that client's Mollie account.
+        Raises PaymentProviderUnavailable when Mollie cannot answer now."""
         ...
+
+    def create_payment_link(
+        self,
+        client: Client,
+        *,
+        amount_cents: int,
+        description: str,
+        redirect_url: str,
+        webhook_url: str,
+        expires_at: datetime,
+        idempotency_key: str,
+    ) -> CreatedPayment:
+        """A Mollie payment link (pl_...): stays payable until `expires_at`."""
+        ...
+
+    def reversals(self, client: Client, payment_id: str) -> list[Reversal]:
+        """The refunds and chargebacks of a payment."""
+        ...
+
+    def recent_payments(self, client: Client, since: datetime) -> Iterator[PaymentFacts]:
+        """The client's payments created at or after `since`, newest first, all pages."""
+        ...
+
+
+@dataclass(frozen=True)
+class LinkOwner:
+    client_id: str
+    debtor_id: str
+    installment: int | None = None
+
+
+class PaymentLinkRegistry(Protocol):
+    """Which dossier a payment link belongs to. Mollie's payment links carry no metadata, and the
+    payments made through them carry none either, so the link id is our key."""
+
+    def remember(self, link_id: str, owner: LinkOwner) -> None: ...
+
+    def find(self, client_id: str, link_id: str) -> LinkOwner | None: ...
 
 
 class ActionQueue(Protocol):
     def enqueue(self, dossiers: list[tuple[str, str]], due_at: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str  # E.164
+    text: str
+    # Alphanumeric sender the debtor sees (at most 11 characters): the client's name.
+    sender_id: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class SmsSender(Protocol):
+    def send(self, sms: Sms) -> str:
+        """Hand the text to the provider; returns its message id."""
+        ...
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A letter as the reader sees it, ready to be laid out on paper."""
+
+    sender_lines: tuple[str, ...]
+    recipient_lines: tuple[str, ...]
+    place_and_date: str
+    subject: str
+    body: str  # paragraphs separated by blank lines
+    title: str = ""
+
+
+class LetterRenderer(Protocol):
+    def render(self, letter: Letter) -> bytes:
+        """The letter as a PDF document."""
+        ...

@@ -2,7 +2,8 @@
 
 A club drops its debtor list into the uploads bucket, dossiers open, day-0 reminders go out with
 iDEAL links, one member pays on the emulator's checkout page, Mollie's webhook closes that dossier,
-and day 7 sends the second reminders. Everything runs through the real handlers and adapters.
+day 7 sends the second reminders, and day 15 asks the club to decide on a hand-over; a consumer's
+14-day letter is written as PDF. Everything runs through the real handlers and adapters.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def run() -> int:
         clock.current += timedelta(hours=3)
         # Mollie stamps paidAt with its own clock: keep the emulator's in step with the story.
         stack.mollie.advance_time((clock() - stack.mollie.now()).total_seconds())
-        requests.post(checkout, data={"status": "paid"}, timeout=10, allow_redirects=False)
+        # The link redirected to the checkout of the payment Mollie made for it (issue 5).
+        requests.post(page.url, data={"status": "paid"}, timeout=10, allow_redirects=False)
         delivery = stack.mollie.webhook_log[-1]
         say(
             f"  chooses 'Paid' on the checkout page; Mollie calls {delivery.url} -> HTTP {delivery.status_code}"
@@ -103,6 +105,21 @@ def run() -> int:
         stack.pump()
         say(f"\n[{_day(clock)}] Day 7: second reminders go out to everyone who has not paid")
 
+        clock.current = DAY_0 + timedelta(days=15, minutes=15)
+        stack.sweep(clock())
+        stack.pump()
+        waiting = [
+            d
+            for d in bootstrap.dossier_repository().list_for_client(DEMO_CLIENT.client_id)
+            if d.status.value == "awaiting_handover_decision"
+        ]
+        say(
+            f"\n[{_day(clock)}] Day 15: the club is asked to decide on a hand-over for {len(waiting)} dossiers "
+            f"(e-mail to {DEMO_CLIENT.reply_to_email}); handing over stays the club's choice"
+        )
+        letter_file = _write_fourteen_day_letter(clock)
+        say(f"  the consumer 14-day letter (BW 6:96 lid 6) for 10001, as it goes to print: {letter_file}")
+
         _write_sent_emails()
         dossiers = bootstrap.dossier_repository().list_for_client(DEMO_CLIENT.client_id)
         _print_table(dossiers)
@@ -113,6 +130,7 @@ Where to look:
   {OUT}/import-result.json     the report written beside the upload (reports/{DEMO_CLIENT.client_id}/...)
   {OUT}/emails/                the {emails} e-mails SES (moto) accepted (index.txt lists them)
   {OUT}/audit-10002.json       the audit trail of the dossier that paid
+  {OUT}/fourteen-day-letter-10001.pdf  a consumer's 14-day letter (exact costs, the legal term wording)
 Run `make local` to keep the stack running and explore it yourself."""
         )
         events = bootstrap.dossier_repository().events(DEMO_CLIENT.client_id, "10002")
@@ -128,6 +146,29 @@ Run `make local` to keep the stack running and explore it yourself."""
             "utf-8",
         )
     return 0
+
+
+def _write_fourteen_day_letter(clock: Clock) -> Path:
+    """The demo list carries no postal addresses, so no letter went to the outbox; this renders the
+    letter 10001 would get once the club's list has the address, through the same code path."""
+    from dataclasses import replace
+
+    from chalicelib.adapters.letters import PdfLetterRenderer
+    from chalicelib.domain import dunning
+    from chalicelib.services.message_content import fourteen_day_letter_for
+
+    dossier = _dossier("10001")
+    dossier.debtor = replace(dossier.debtor, street="Kerkstraat 12", postcode="3511 AB", city="Utrecht")
+    today = clock().astimezone(AMSTERDAM).date()
+    letter = dunning.fourteen_day_letter(dossier, DEMO_CLIENT, today, dossier.step)
+    assert letter is not None
+    url = dossier.payment_link.checkout_url if dossier.payment_link else "https://pay.example"
+    pdf = PdfLetterRenderer().render(
+        fourteen_day_letter_for(DEMO_CLIENT, dossier, letter, "fourteen_day_letter", url)
+    )
+    path = OUT / "fourteen-day-letter-10001.pdf"
+    path.write_bytes(pdf)
+    return path
 
 
 def _day(clock: Clock) -> str:

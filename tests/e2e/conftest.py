@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from chalice.test import Client as ChaliceClient
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
@@ -64,6 +65,18 @@ class Pipeline:
 
     def webhook(self, body: str, headers: dict[str, str] = FORM) -> Any:
         return self.chalice.http.post(f"/webhooks/mollie/{DEMO_CLIENT.client_id}", headers=headers, body=body)
+
+    def open_link(self, checkout_url: str) -> str:
+        """The debtor opens a Mollie payment link: Mollie makes a payment (no metadata) and sends
+        them on to its checkout. Returns the payment's id."""
+        page = requests.get(checkout_url, allow_redirects=False, timeout=5)
+        assert page.status_code == 302, page.status_code
+        return str(page.headers["Location"]).rstrip("/").rsplit("/", 1)[-1]
+
+    def pay_link(self, checkout_url: str) -> str:
+        payment_id = self.open_link(checkout_url)
+        self.mollie.set_payment_status(payment_id, "paid")
+        return payment_id
 
     def dossier(self, debtor_id: str) -> Dossier:
         found = bootstrap.dossier_repository().get(DEMO_CLIENT.client_id, debtor_id)

@@ -44,14 +44,15 @@ def test_a_list_dropped_in_the_bucket_becomes_dossiers_reminders_and_a_paid_file
     jan = pipeline.dossier("10001")
     assert jan.payment_link is not None
     assert jan.payment_link.checkout_url in to_jan.body
-    [payment] = [
-        p for p in pipeline.mollie.payments_of(DEMO_MOLLIE_KEY) if p["id"] == jan.payment_link.payment_id
+    # A Mollie payment link, valid for days (docs/decisions/003-payment-links.md).
+    [link] = [
+        p for p in pipeline.mollie.payment_links_of(DEMO_MOLLIE_KEY) if p["id"] == jan.payment_link.payment_id
     ]
-    assert payment["amount"] == {"currency": "EUR", "value": "185.00"}
-    assert payment["webhookUrl"] == f"http://127.0.0.1:9/webhooks/mollie/{DEMO_CLIENT.client_id}"
+    assert link["amount"] == {"currency": "EUR", "value": "185.00"}
+    assert link["webhookUrl"] == f"http://127.0.0.1:9/webhooks/mollie/{DEMO_CLIENT.client_id}"
 
-    pipeline.mollie.set_payment_status(jan.payment_link.payment_id, "paid")
-    response = pipeline.webhook(f"id={jan.payment_link.payment_id}")
+    payment_id = pipeline.pay_link(jan.payment_link.checkout_url)
+    response = pipeline.webhook(f"id={payment_id}")
     assert (response.status_code, response.body) == (200, b"")
     paid = pipeline.dossier("10001")
     assert (paid.status, paid.open_cents, paid.paid_cents) == (Status.PAID, 0, 18_500)
@@ -60,7 +61,8 @@ def test_a_list_dropped_in_the_bucket_becomes_dossiers_reminders_and_a_paid_file
     second = [m for m in sent_emails()[12:] if m.subject.startswith("Tweede herinnering")]
     assert len(second) == 11
     assert all(m.destinations["ToAddresses"] != ["jan.devries@example.nl"] for m in second)
-    assert pipeline.dossier("10003").step == 2
+    # Issue 4: step numbers follow the policy file (call moments are steps too); check the letter.
+    assert "reminder_2" in {m.template for m in pipeline.dossier("10003").messages}
 
 
 def test_the_same_notification_and_webhook_delivered_twice_change_nothing(pipeline: Pipeline) -> None:
@@ -86,10 +88,9 @@ def test_the_same_notification_and_webhook_delivered_twice_change_nothing(pipeli
         * 2,
     )
     assert len(sent_emails()) == 12
-    assert len(pipeline.mollie.payments_of(DEMO_MOLLIE_KEY)) == 12
+    assert len(pipeline.mollie.payment_links_of(DEMO_MOLLIE_KEY)) == 12
 
-    payment_id = pipeline.dossier("10005").payment_link.payment_id  # type: ignore[union-attr]
-    pipeline.mollie.set_payment_status(payment_id, "paid")
+    payment_id = pipeline.pay_link(pipeline.dossier("10005").payment_link.checkout_url)  # type: ignore[union-attr]
     for _ in range(2):
         assert pipeline.webhook(f"id={payment_id}").status_code == 200
     sanne = pipeline.dossier("10005")

@@ -20,6 +20,7 @@ from tests.fakes import (
     FakeFileStore,
     FakeMailer,
     FakePaymentGateway,
+    FakePaymentLinkRegistry,
     FakeUploadLedger,
 )
 
@@ -40,6 +41,7 @@ class World:
         self.mailer = FakeMailer()
         self.payments = FakePaymentGateway()
         self.queue = FakeActionQueue()
+        self.links = FakePaymentLinkRegistry()
 
     def upload(self, text: str, name: str = "openstaand.csv", etag: str = "e1") -> ImportUpload:
         key = f"incoming/{CLUB.client_id}/{name}"
@@ -51,7 +53,12 @@ class World:
 
     def action_deps(self) -> ActionDeps:
         return ActionDeps(
-            self.dossiers, self.clients, self.payments, self.mailer, "https://api.debtflow.example"
+            self.dossiers,
+            self.clients,
+            self.payments,
+            self.mailer,
+            "https://api.debtflow.example",
+            links=self.links,
         )
 
     def run_due(self, now: object) -> list[ActionOutcome]:
@@ -146,7 +153,8 @@ def test_day_0_sends_a_reminder_with_a_payment_link_for_the_open_amount(world: W
     jan = world.dossiers.get(CLUB.client_id, "10023")
     assert jan is not None and jan.payment_link is not None
     assert jan.payment_link.checkout_url in jan_mail.text
-    assert world.payments.payments[jan.payment_link.payment_id]["amount_cents"] == 137_550
+    # A Mollie payment link (valid for days), not a 15-minute payment: docs/decisions/003.
+    assert world.payments.links[jan.payment_link.payment_id]["amount_cents"] == 137_550
     assert (jan.status, jan.step) == (Status.REMINDED, 1)
     assert jan.messages[0].confirmed and jan.messages[0].provider_id
 
@@ -158,7 +166,7 @@ def test_a_redelivered_action_sends_nothing_twice(world: World) -> None:
     again = [run_due_action(CLUB.client_id, d, NOW, world.action_deps()) for d in ("10023", "10024")]
     assert again == [ActionOutcome.NOT_DUE, ActionOutcome.NOT_DUE]
     assert len(world.mailer.sent) == sent
-    assert len(world.payments.payments) == 2
+    assert len(world.payments.links) == 2
 
 
 def test_day_7_sends_the_second_reminder_and_day_15_asks_the_client_about_a_handover(world: World) -> None:
@@ -182,8 +190,7 @@ def test_a_paid_webhook_closes_the_dossier_and_a_second_delivery_changes_nothing
     world.run_due(NOW)
     jan = world.dossiers.get(CLUB.client_id, "10023")
     assert jan is not None and jan.payment_link is not None
-    payment_id = jan.payment_link.payment_id
-    world.payments.pay(payment_id)
+    payment_id = world.payments.pay_link(jan.payment_link.payment_id)
 
     deliver = lambda: on_mollie_webhook(  # noqa: E731
         CLUB.client_id,
@@ -192,6 +199,7 @@ def test_a_paid_webhook_closes_the_dossier_and_a_second_delivery_changes_nothing
         clients=world.clients,
         dossiers=world.dossiers,
         gateway=world.payments,
+        links=world.links,
     )
     assert deliver() is WebhookOutcome.APPLIED
     assert deliver() is WebhookOutcome.ALREADY_APPLIED
@@ -210,14 +218,15 @@ def test_a_webhook_for_another_clients_payment_is_ignored(world: World) -> None:
     world.clients.save(other)
     jan = world.dossiers.get(CLUB.client_id, "10023")
     assert jan is not None and jan.payment_link is not None
-    world.payments.pay(jan.payment_link.payment_id)
+    payment_id = world.payments.pay_link(jan.payment_link.payment_id)
     outcome = on_mollie_webhook(
         "hockeyclub",
-        jan.payment_link.payment_id,
+        payment_id,
         NOW,
         clients=world.clients,
         dossiers=world.dossiers,
         gateway=world.payments,
+        links=world.links,
     )
     assert outcome is WebhookOutcome.IGNORED
     assert world.dossiers.get(CLUB.client_id, "10023").status is Status.REMINDED  # type: ignore[union-attr]

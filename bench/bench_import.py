@@ -1,0 +1,291 @@
+"""Import a realistic 100,000-row debtor list against moto through the real service and repository.
+
+Prints rows/second, DynamoDB requests per 1,000 rows (first import and unchanged re-import), the
+time ratio against a baseline (csv module + boto3 batch_writer of the same rows), and the peak
+memory of reading and grouping a 1,000,000-row list (in a subprocess, so this process's moto data
+does not count). Targets: ratio <= 1.5, <= 45 and <= 5 requests per 1,000 rows, < 300 MB.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+BIG_ROWS = int(os.environ.get("BENCH_IMPORT_BIG_ROWS", "1000000"))
+CLIENT_ID = "vv-bench"
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+TARGET_RATIO, TARGET_FIRST, TARGET_AGAIN, TARGET_MB = 1.5, 45.0, 5.0, 300.0
+
+FIRST = [
+    "Jan",
+    "Pieter",
+    "Sanne",
+    "Fatima",
+    "Daan",
+    "Eva",
+    "Lotte",
+    "Mohammed",
+    "Sem",
+    "Noah",
+    "Emma",
+    "Julia",
+    "Lucas",
+    "Tess",
+    "Finn",
+    "Mila",
+    "Ahmed",
+    "Anouk",
+    "Bram",
+    "Yara",
+]
+PREFIX = ["", "", "", "van ", "de ", "van der ", "van den ", "ter "]
+LAST = [
+    "Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "Mulder",
+    "Bos",
+    "Berg",
+    "Dijk",
+    "Yilmaz",
+    "Koster",
+    "Hoek",
+    "Amrani",
+    "Boer",
+    "Dekker",
+    "Brink",
+    "Vos",
+    "Peters",
+    "Hendriks",
+]
+HEADER = "Relatiecode;Naam;E-mail;Telefoon;Factuurnummer;Factuurdatum;Vervaldatum;Bedrag;Openstaand\r\n"
+
+
+def euro(cents: int) -> str:
+    whole, rest = divmod(cents, 100)
+    return f"€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def generate(rows: int, seed: int = 7) -> Iterator[bytes]:
+    """A Sportlink/Exact-like export: ~3 invoices per debtor, decimal commas, Dutch names."""
+    rng = random.Random(seed)
+    yield HEADER.encode("utf-8")
+    written = 0
+    debtor = 100000
+    start = date(2026, 9, 1)
+    while written < rows:
+        debtor += 1
+        first, prefix, last = rng.choice(FIRST), rng.choice(PREFIX), rng.choice(LAST)
+        name = f"{first} {prefix}{last}"
+        email = f"{first.lower()}.{last.lower()}{debtor}@example.nl"
+        phone = f"06{rng.choice('1234')}{rng.randrange(1_000_000, 9_999_999)}"
+        lines = []
+        for n in range(min(rng.choice((2, 3, 3, 4)), rows - written)):
+            cents = rng.randrange(1_500, 250_000)
+            issued = start + timedelta(days=rng.randrange(0, 60))
+            due = issued + timedelta(days=14)
+            lines.append(
+                f"{debtor};{name};{email};{phone};F{debtor}-{n};{issued:%d-%m-%Y};{due:%d-%m-%Y};"
+                f"{euro(cents)};{euro(cents if n else cents // 2)}\r\n"
+            )
+        written += len(lines)
+        yield "".join(lines).encode("utf-8")
+
+
+class RequestCounter:
+    """Counts every DynamoDB request PynamoDB sends (its connection's dispatch)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __enter__(self) -> RequestCounter:
+        from pynamodb.connection.base import Connection
+
+        self._original = Connection.dispatch
+        original = self._original
+        calls = self.calls
+
+        def counting(conn: Any, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+            calls[operation_name] += 1
+            return original(conn, operation_name, operation_kwargs)
+
+        setattr(Connection, "dispatch", counting)  # noqa: B010
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from pynamodb.connection.base import Connection
+
+        setattr(Connection, "dispatch", self._original)  # noqa: B010
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+def _import(body: bytes, key: str, etag: str, bucket: str) -> tuple[float, RequestCounter, Any]:
+    import boto3
+
+    from chalicelib import bootstrap
+    from chalicelib.services.import_upload import ImportUpload, import_upload
+
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    with RequestCounter() as counter:
+        started = time.perf_counter()
+        result = import_upload(ImportUpload(bucket, key, etag), NOW, bootstrap.import_deps())
+        elapsed = time.perf_counter() - started
+    return elapsed, counter, result
+
+
+def _baseline(body: bytes) -> float:
+    """The floor: parse with the csv module, one item per row through boto3's batch_writer."""
+    import boto3
+
+    dynamodb = boto3.resource("dynamodb")
+    table = dynamodb.create_table(
+        TableName="bench-baseline",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    started = time.perf_counter()
+    reader = csv.reader(io.StringIO(body.decode("utf-8")), delimiter=";")
+    next(reader)
+    with table.batch_writer() as batch:
+        for row in reader:
+            batch.put_item(
+                Item={"pk": f"DEBTOR#{row[0]}", "sk": f"INVOICE#{row[4]}", "name": row[1], "open": row[8]}
+            )
+    return time.perf_counter() - started
+
+
+def _peak_memory_of_big_parse(rows: int) -> tuple[float, float]:
+    """Read and group a `rows`-row list in a fresh interpreter; (peak MB, seconds)."""
+    code = (
+        "import resource, sys, time\n"
+        "from bench.bench_import import big_parse\n"
+        "t = time.perf_counter(); big_parse(int(sys.argv[1]))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter() - t)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(rows)], capture_output=True, text=True, check=True, timeout=600
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def big_parse(rows: int) -> int:
+    """What the import holds of a list: every accepted row grouped by debtor (no AWS)."""
+    from collections import defaultdict
+
+    from chalicelib.domain.debtor_list import InvoiceLine
+    from chalicelib.importing import ImportSettings, read_debtor_list
+
+    class Generated(io.RawIOBase):
+        def __init__(self) -> None:
+            self._chunks, self._buffer = generate(rows), b""
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, target: Any) -> int:
+            while len(self._buffer) < len(target):
+                chunk = next(self._chunks, b"")
+                if not chunk:
+                    break
+                self._buffer += chunk
+            size = min(len(target), len(self._buffer))
+            target[:size], self._buffer = self._buffer[:size], self._buffer[size:]
+            return size
+
+    grouped: dict[str, list[InvoiceLine]] = defaultdict(list)
+    stream = io.BufferedReader(Generated(), 1 << 16)
+    for row in read_debtor_list(stream, "groot.csv", ImportSettings()):
+        if isinstance(row, InvoiceLine):
+            grouped[row.debtor.debtor_id].append(row)
+    return len(grouped)
+
+
+def _verdict(value: float, target: float, unit: str) -> str:
+    return f"ok (target <= {target:g}{unit})" if value <= target else f"MISSED (target <= {target:g}{unit})"
+
+
+def main() -> None:
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "TABLE_NAME": "debtflow-bench",
+            "UPLOADS_BUCKET": "debtflow-uploads-bench",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    from moto import mock_aws
+
+    from chalicelib import bootstrap
+    from chalicelib.adapters import table
+    from chalicelib.domain.clients import Client
+    from infra.local.provision import LocalNames, provision
+
+    body = b"".join(generate(ROWS))
+    print(f"list: {ROWS:,} rows, {len(body) / 1e6:.1f} MB", flush=True)
+    with mock_aws():
+        names = LocalNames(table="debtflow-bench", bucket="debtflow-uploads-bench")
+        provision(names)
+        table.bind(names.table)
+        bootstrap.reset()
+        bootstrap.client_directory().save(
+            Client(
+                CLIENT_ID,
+                "VV Bench",
+                "noreply@debtflow.example",
+                "pm@bench.example",
+                "https://bench.example",
+                "/debtflow/clients/vv-bench/mollie-api-key",
+            )
+        )
+        ours, first, result = _import(body, f"incoming/{CLIENT_ID}/leden.csv", "day1", names.bucket)
+        print(
+            f"first import: {ROWS / ours:,.0f} rows/s ({ours:.1f} s), {len(result.opened):,} dossiers opened, "
+            f"{first.total:,} DynamoDB requests {dict(first.calls)}",
+            flush=True,
+        )
+        again_s, again, result2 = _import(body, f"incoming/{CLIENT_ID}/leden-dag2.csv", "day2", names.bucket)
+        print(
+            f"unchanged re-import: {ROWS / again_s:,.0f} rows/s ({again_s:.1f} s), "
+            f"{result2.unchanged:,} debtors unchanged, {again.total} DynamoDB requests {dict(again.calls)}",
+            flush=True,
+        )
+        base = _baseline(body)
+    ratio = ours / base
+    per_first = first.total / (ROWS / 1000)
+    per_again = again.total / (ROWS / 1000)
+    print(f"baseline (csv + boto3 batch_writer, one item per row): {ROWS / base:,.0f} rows/s ({base:.1f} s)")
+    print(f"time ours/baseline: {ratio:.2f} {_verdict(ratio, TARGET_RATIO, '')}")
+    print(
+        f"DynamoDB requests per 1,000 rows, first import: {per_first:.2f} {_verdict(per_first, TARGET_FIRST, '')}"
+    )
+    print(
+        f"DynamoDB requests per 1,000 rows, unchanged re-import: {per_again:.2f} {_verdict(per_again, TARGET_AGAIN, '')}"
+    )
+    peak, seconds = _peak_memory_of_big_parse(BIG_ROWS)
+    print(
+        f"peak memory reading and grouping {BIG_ROWS:,} rows in one process: {peak:.0f} MB in {seconds:.0f} s "
+        f"{_verdict(peak, TARGET_MB, ' MB')}"
+    )

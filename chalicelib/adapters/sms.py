@@ -1,0 +1,23 @@
+"""SMS through Amazon SNS (direct publish to a phone number).
+
+Transactional type: reminders are not marketing, and SNS delivers transactional texts with
+priority. The sender id is alphanumeric (the client's name), which Dutch networks accept.
+"""
+
+from __future__ import annotations
+
+from chalicelib.adapters.aws_clients import client
+from chalicelib.services.ports import Sms
+
+
+class SnsSmsSender:
+    def send(self, sms: Sms) -> str:
+        response = client("sns").publish(
+            PhoneNumber=sms.to,
+            Message=sms.text,
+            MessageAttributes={
+                "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": sms.sender_id},
+                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+            },
+        )
+        return str(response["MessageId"])

@@ -1,0 +1,280 @@
+"""The client's hand-over decision (DOMAIN.md §1.2: handing over is always the client's choice).
+
+Approve: the dossier is handed over and a complete file is written to S3 for the agency,
+`handover/<client>/<debtor>/<date>.json` (debtor, invoices, amounts with costs and statutory
+interest as of that day, every message and audit event) plus a readable PDF summary beside it.
+The file is written before the state is saved: a failed save leaves a file that the retry
+overwrites (same key, same day), never a handed-over dossier without its file.
+
+Decline: dunning continues with the policy's steps after the hand-over step, or pauses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.adapters.dossier_codec import event_to_dict
+from chalicelib.domain import dunning, legal
+from chalicelib.domain.clients import Client
+from chalicelib.domain.dossier import AuditEvent, Dossier, Trigger
+from chalicelib.domain.errors import DossierNotFound, InvalidRequest, UnknownClient
+from chalicelib.domain.money import format_eur
+from chalicelib.domain.policies import AMSTERDAM, Policy, PolicyError, load_policy
+from chalicelib.services.message_content import long_date
+from chalicelib.services.ports import ClientDirectory, DossierRepository, FileStore, Letter, LetterRenderer
+from chalicelib.services.retry import on_conflict_retry
+
+ACTOR = "client"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class HandoverDecision:
+    decision: Decision
+    continue_dunning: bool = True
+
+    @classmethod
+    def from_json(cls, body: Any) -> HandoverDecision:
+        """{"decision": "approve"|"decline", "continue": true|false}; InvalidRequest says what is wrong."""
+        if not isinstance(body, dict):
+            raise InvalidRequest('send a JSON object such as {"decision": "approve"}')
+        unknown = set(body) - {"decision", "continue"}
+        if unknown:
+            raise InvalidRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+        try:
+            decision = Decision(str(body.get("decision")))
+        except ValueError as error:
+            raise InvalidRequest('"decision" must be "approve" or "decline"') from error
+        carry_on = body.get("continue", True)
+        if not isinstance(carry_on, bool):
+            raise InvalidRequest('"continue" must be true or false')
+        return cls(decision, carry_on)
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    status: str
+    export_key: str | None = None
+    summary_key: str | None = None
+
+
+@dataclass(frozen=True)
+class HandoverDeps:
+    dossiers: DossierRepository
+    clients: ClientDirectory
+    files: FileStore
+    letters: LetterRenderer
+    policy: Policy | None = None
+
+
+def decide_handover(
+    client_id: str, debtor_id: str, decision: HandoverDecision, now: datetime, deps: HandoverDeps
+) -> HandoverResult:
+    client = deps.clients.get(client_id)
+    if client is None:
+        raise UnknownClient(client_id)
+
+    def attempt() -> HandoverResult:
+        dossier = deps.dossiers.get(client_id, debtor_id)
+        if dossier is None:
+            raise DossierNotFound(client_id, debtor_id)
+        if decision.decision is Decision.APPROVE:
+            return _approve(client, dossier, now, deps)
+        return _decline(client, dossier, decision.continue_dunning, now, deps)
+
+    return on_conflict_retry(attempt)
+
+
+def _approve(client: Client, dossier: Dossier, now: datetime, deps: HandoverDeps) -> HandoverResult:
+    today = now.astimezone(AMSTERDAM).date()
+    costs = dunning.costs_due(dossier, client, today)
+    if costs.cents:
+        dossier.charge_costs(costs.cents, at=now, actor=ACTOR, reason=costs.reason)
+    dossier.apply(
+        Trigger.CLIENT_APPROVED_HANDOVER, at=now, actor=ACTOR, reason="the client chose to hand the file over"
+    )
+    dossier.next_action_at = None
+    events = [*deps.dossiers.events(client.client_id, dossier.debtor_id), *dossier.new_events]
+    export = handover_file(client, dossier, events, today, costs.reason)
+    base = f"handover/{client.client_id}/{dossier.debtor_id}/{today.isoformat()}"
+    deps.files.put(
+        f"{base}.json",
+        json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8"),
+        "application/json",
+    )
+    deps.files.put(f"{base}.pdf", deps.letters.render(_summary(client, export)), "application/pdf")
+    deps.dossiers.save(dossier)
+    return HandoverResult(dossier.status.value, f"{base}.json", f"{base}.pdf")
+
+
+def _decline(
+    client: Client, dossier: Dossier, carry_on: bool, now: datetime, deps: HandoverDeps
+) -> HandoverResult:
+    if carry_on:
+        dossier.apply(
+            Trigger.CLIENT_DECLINED_HANDOVER,
+            at=now,
+            actor=ACTOR,
+            reason="the client declined a hand-over; reminders continue",
+        )
+        policy = deps.policy or _policy(client)
+        following = policy.next_step(dossier, client, now.astimezone(AMSTERDAM).date())
+        due = policy.when_due(following, dossier, client) if following else None
+        dossier.next_action_at = max(due, now) if due else None
+    else:
+        dossier.apply(
+            Trigger.CLIENT_PAUSED_DUNNING,
+            at=now,
+            actor=ACTOR,
+            reason="the client declined a hand-over and paused the reminders",
+        )
+        dossier.next_action_at = None
+    deps.dossiers.save(dossier)
+    return HandoverResult(dossier.status.value)
+
+
+def _policy(client: Client) -> Policy:
+    try:
+        return load_policy(client.policy)
+    except PolicyError:
+        return load_policy("default")
+
+
+def handover_file(
+    client: Client, dossier: Dossier, events: list[AuditEvent], as_of: date, costs_reason: str
+) -> dict[str, Any]:
+    """Everything the agency needs, amounts in cents as of `as_of` (BW 6:119 / 6:119a interest
+    from the day after each due date through `as_of`, on what is still open of each invoice)."""
+    kind = legal.InterestKind.for_debtor(dossier.debtor.debtor_type)
+    invoices = []
+    interest_total = 0
+    for invoice in sorted(dossier.invoices.values(), key=lambda i: (i.due_date, i.number)):
+        interest = (
+            legal.statutory_interest_cents(
+                invoice.open_cents, legal.commercial_interest_first_day(invoice.due_date), as_of, kind
+            )
+            if invoice.open_cents > 0
+            else 0
+        )
+        interest_total += interest
+        invoices.append(
+            {
+                "number": invoice.number,
+                "invoice_date": invoice.invoice_date.isoformat() if invoice.invoice_date else None,
+                "due_date": invoice.due_date.isoformat(),
+                "amount_cents": invoice.amount_cents,
+                "open_cents": invoice.open_cents,
+                "interest_cents": interest,
+            }
+        )
+    letter = dossier.fourteen_day_letter
+    principal = dossier.open_cents
+    costs = dossier.open_costs_cents
+    return {
+        "format": "debtflow-handover/1",
+        "as_of": as_of.isoformat(),
+        "client": {"client_id": client.client_id, "name": client.name, "iban": client.iban},
+        "debtor": {
+            "debtor_id": dossier.debtor_id,
+            "name": dossier.debtor.name,
+            "type": dossier.debtor.debtor_type.value,
+            "email": dossier.debtor.email,
+            "phone": dossier.debtor.phone_e164,
+            "street": dossier.debtor.street,
+            "postcode": dossier.debtor.postcode,
+            "city": dossier.debtor.city,
+        },
+        "status": dossier.status.value,
+        "opened_on": dossier.opened_on.isoformat(),
+        "invoices": invoices,
+        "amounts": {
+            "principal_cents": principal,
+            "costs_cents": costs,
+            "costs_basis": costs_reason,
+            "interest_cents": interest_total,
+            "interest_kind": kind.value,
+            "paid_cents": dossier.paid_cents,
+            "total_cents": principal + costs + interest_total,
+        },
+        "fourteen_day_letter": {
+            "posted_on": letter.posted_on.isoformat(),
+            "presumed_receipt": letter.presumed_receipt.isoformat(),
+            "last_day": letter.last_day.isoformat(),
+            "costs_due_from": letter.costs_due_from.isoformat(),
+            "announced_costs_cents": letter.costs_cents,
+            "invoices": list(letter.invoices),
+        }
+        if letter
+        else None,
+        "messages": [
+            {
+                "step": m.step,
+                "channel": m.channel,
+                "template": m.template,
+                "sent_at": m.sent_at.isoformat(),
+                "amount_cents": m.amount_cents,
+                "provider_id": m.provider_id,
+                "confirmed": m.confirmed,
+                "s3_key": m.s3_key,
+            }
+            for m in dossier.messages
+        ],
+        "call_tasks": [
+            {
+                "task_id": t.task_id,
+                "call_from": t.call_from.isoformat(),
+                "outcome": t.outcome.value if t.outcome else None,
+                "promised_on": t.promised_on.isoformat() if t.promised_on else None,
+                "note": t.note,
+            }
+            for t in dossier.call_tasks
+        ],
+        "events": [event_to_dict(e) for e in events],
+    }
+
+
+def _summary(client: Client, export: dict[str, Any]) -> Letter:
+    amounts = export["amounts"]
+    lines = [
+        f"Opdrachtgever: {client.name}",
+        f"Debiteur: {export['debtor']['name']} ({export['debtor']['type']}), nummer {export['debtor']['debtor_id']}",
+        "",
+        "Facturen:",
+        *(
+            f"- {i['number']}, vervallen op {i['due_date']}: {format_eur(i['open_cents'])} open "
+            f"van {format_eur(i['amount_cents'])}, rente {format_eur(i['interest_cents'])}"
+            for i in export["invoices"]
+        ),
+        "",
+        f"Hoofdsom open: {format_eur(amounts['principal_cents'])}",
+        f"Incassokosten: {format_eur(amounts['costs_cents'])} ({amounts['costs_basis']})",
+        f"Wettelijke rente tot en met {export['as_of']}: {format_eur(amounts['interest_cents'])}",
+        f"Totaal: {format_eur(amounts['total_cents'])}",
+    ]
+    letter = export["fourteen_day_letter"]
+    if letter:
+        lines += [
+            "",
+            f"Veertiendagenbrief (art. 6:96 lid 6 BW): gepost op {letter['posted_on']}, termijn tot en met "
+            f"{letter['last_day']}, aangekondigde kosten {format_eur(letter['announced_costs_cents'])}.",
+        ]
+    lines += ["", "Berichten:"]
+    lines += [f"- {m['sent_at'][:16]} {m['channel']} {m['template']}" for m in export["messages"]]
+    lines += ["", "Gebeurtenissen:"]
+    lines += [f"- {e['at'][:16]} {e['what']}: {e['reason']}" for e in export["events"]]
+    return Letter(
+        sender_lines=("Debtflow",),
+        recipient_lines=(),
+        place_and_date=long_date(date.fromisoformat(export["as_of"]), "nl"),
+        subject=f"Overdrachtsdossier {export['debtor']['name']} ({export['debtor']['debtor_id']})",
+        body="\n".join(lines),
+        title=f"Overdracht {client.name} - {export['debtor']['debtor_id']}",
+    )

@@ -1,0 +1,85 @@
+"""A club's lists as they really arrive, through the import handler with S3 -> SQS events."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import boto3
+
+from chalicelib import bootstrap
+from chalicelib.domain.dossier import Status
+from infra.local.demo_data import DEMO_CLIENT, DEMO_LIST
+from tests.conftest import NAMES
+from tests.e2e.conftest import DAY_0, Pipeline
+
+REGION = "eu-west-1"
+CLUB = DEMO_CLIENT.client_id
+
+
+def report(name: str) -> dict[str, object]:
+    body = boto3.client("s3", region_name=REGION).get_object(
+        Bucket=NAMES.bucket, Key=f"reports/{CLUB}/{name}.result.json"
+    )["Body"]
+    loaded: dict[str, object] = json.loads(body.read())
+    return loaded
+
+
+def test_the_next_days_full_list_a_paid_list_and_a_held_list_with_its_confirmation(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.upload()
+    first = pipeline.import_uploads()
+    assert report("openstaande posten 30-11.csv")["dossiers_opened"] == 12
+
+    # Day 1: Fatima paid the club directly (gone), Jan paid half, Daan got a new invoice.
+    pipeline.now = DAY_0 + timedelta(days=1)
+    day1 = (
+        DEMO_LIST.replace("\n10002;Fatima", "\nXX;Fatima").replace(
+            "2026-0412;01-10-2026;15-10-2026;€ 185,00;€ 185,00",
+            "2026-0412;01-10-2026;15-10-2026;€ 185,00;€ 92,50",
+        )
+        + "10010;Daan Visser;Particulier;daan.visser@example.nl;;2026-0501;01-11-2026;15-11-2026;€ 50,00;€ 50,00\n"
+    )
+    day1 = "\n".join(line for line in day1.splitlines() if not line.startswith("XX;")) + "\n"
+    pipeline.upload(f"incoming/{CLUB}/dag1.csv", day1)
+    pipeline.import_uploads()
+    summary = report("dag1.csv")
+    assert (summary["status"], summary["updated"], summary["closed"], summary["debtors_unchanged"]) == (
+        "imported",
+        ["10001", "10010"],
+        ["10002"],
+        9,
+    )
+    assert pipeline.dossier("10001").open_cents == 9_250
+    assert pipeline.dossier("10002").status is Status.SETTLED_BY_CLIENT
+
+    # The same notification again (SQS redelivery): imported once.
+    pipeline.deliver("import_upload", NAMES.uploads_queue, first)
+    assert pipeline.dossier("10002").status is Status.SETTLED_BY_CLIENT
+
+    # A "paid items" list under paid/: Café De Hoek paid at the bar.
+    paid = "Relatiecode;Naam;Factuurnummer;Vervaldatum;Openstaand\n10012;Café De Hoek;2026-0366;24-09-2026;642,35\n"
+    pipeline.upload(f"paid/{CLUB}/betaald.csv", paid)
+    pipeline.import_uploads()
+    assert pipeline.dossier("10012").status is Status.SETTLED_BY_CLIENT
+
+    # A list filtered by mistake: held; confirmed by an empty .bevestigd file.
+    short = "\n".join(DEMO_LIST.splitlines()[:4]) + "\n"
+    pipeline.upload(f"incoming/{CLUB}/kort.csv", short)
+    pipeline.import_uploads()
+    assert (report("kort.csv")["status"], report("kort.csv")["dossiers_closed"]) == (
+        "held_for_confirmation",
+        0,
+    )
+    pipeline.upload(f"incoming/{CLUB}/kort.csv.bevestigd", "")
+    pipeline.import_uploads()
+    confirmed = report("kort.csv")
+    assert (confirmed["status"], confirmed["confirmed"], confirmed["dossiers_closed"]) == (
+        "imported",
+        True,
+        9,
+    )
+    # Fatima's settled invoice is on the short list again: her dossier was reopened.
+    active = bootstrap.dossier_repository().active_debtor_ids(CLUB)
+    assert sorted(active) == ["10001", "10002"]

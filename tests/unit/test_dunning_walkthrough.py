@@ -1,0 +1,292 @@
+"""A consumer and a business dossier walk the default policy on a simulated calendar, swept every
+15 minutes as production does. The days cross a weekend, King's Day, Liberation Day, Christmas
+and Boxing Day; every message is checked for its moment, channel, text and amount."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.clients import Client, FirstStep
+from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
+from chalicelib.domain.dossier import Dossier, Invoice, Status
+from chalicelib.domain.policies import default_policy
+from chalicelib.services.dossier_actions import ActionDeps, run_due_action
+from chalicelib.services.sweep import sweep_due
+from tests.fakes import (
+    FakeActionQueue,
+    FakeClientDirectory,
+    FakeDossierRepository,
+    FakeFileStore,
+    FakeMailer,
+    FakePaymentGateway,
+    FakePaymentLinkRegistry,
+    FakeSmsSender,
+)
+
+AMS = ZoneInfo("Europe/Amsterdam")
+CLUB = Client(
+    client_id="hc-de-ijsvogels",
+    name="Hockeyclub De IJsvogels",
+    sender_email="noreply@debtflow.example",
+    reply_to_email="penningmeester@ijsvogels.example",
+    redirect_url="https://ijsvogels.example/bedankt",
+    mollie_key_parameter="/debtflow/clients/hc-de-ijsvogels/mollie-api-key",
+    default_debtor_type=DebtorType.CONSUMER,
+    phone_contact=True,
+    iban="NL91ABNA0417164300",
+)
+WHOLESALER = Client(
+    client_id="groothandel-peeters",
+    name="Groothandel Peeters B.V.",
+    sender_email="noreply@debtflow.example",
+    reply_to_email="debiteuren@peeters.example",
+    redirect_url="https://peeters.example/bedankt",
+    mollie_key_parameter="/debtflow/clients/groothandel-peeters/mollie-api-key",
+    first_step=FirstStep.PRECOLLECTION_NOTICE,
+    business_minimum_costs=True,
+)
+
+
+def local(year: int, month: int, day: int, hour: int = 8, minute: int = 30) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=AMS)
+
+
+@dataclass
+class Sent:
+    at: datetime  # local time
+    channel: str
+    to: str
+    subject: str
+    text: str
+
+
+class Calendar:
+    def __init__(self, *clients: Client) -> None:
+        self.dossiers = FakeDossierRepository()
+        self.clients = FakeClientDirectory(*clients)
+        self.payments = FakePaymentGateway()
+        self.links = FakePaymentLinkRegistry()
+        self.mailer = FakeMailer()
+        self.sms = FakeSmsSender()
+        self.files = FakeFileStore()
+        self.queue = FakeActionQueue()
+        self.log: list[Sent] = []
+
+    def deps(self) -> ActionDeps:
+        return ActionDeps(
+            self.dossiers,
+            self.clients,
+            self.payments,
+            self.mailer,
+            "https://api.debtflow.example",
+            sms=self.sms,
+            files=self.files,
+            links=self.links,
+        )
+
+    def open(self, client: Client, debtor: DebtorDetails, opened: date, *invoices: Invoice) -> None:
+        dossier = Dossier(client_id=client.client_id, debtor=debtor, opened_on=opened)
+        for item in invoices:
+            dossier.invoices[item.number] = item
+        first = default_policy().step_after(0)
+        assert first is not None
+        dossier.next_action_at = default_policy().due_at(opened, first)
+        self.dossiers.save(dossier)
+
+    def run(self, start: datetime, end: datetime) -> None:
+        """Sweep every 15 minutes, like the EventBridge schedule, and log what leaves."""
+        now = start.astimezone(UTC)
+        while now <= end:
+            emails, texts, files = len(self.mailer.sent), len(self.sms.sent), set(self.files.files)
+            sweep_due(now, self.dossiers, self.queue)
+            for client_id, debtor_id in self.queue.messages:
+                run_due_action(client_id, debtor_id, now, self.deps())
+            self.queue.messages.clear()
+            at = now.astimezone(AMS)
+            for email in self.mailer.sent[emails:]:
+                self.log.append(Sent(at, "email", email.to, email.subject, email.text))
+            for sms in self.sms.sent[texts:]:
+                self.log.append(Sent(at, "sms", sms.to, "", sms.text))
+            for key in sorted(set(self.files.files) - files):
+                if key.endswith(".pdf"):
+                    self.log.append(Sent(at, "letter", key, "", pdf_text(self.files.files[key])))
+            now += timedelta(minutes=15)
+
+    def calls(self, client_id: str, debtor_id: str) -> list[datetime]:
+        dossier = self.dossiers.get(client_id, debtor_id)
+        assert dossier is not None
+        return [t.call_from.astimezone(AMS) for t in dossier.call_tasks]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a reader sees in one of our letters (uncompressed Helvetica text operators)."""
+    parts = re.findall(rb"\((.*?)\) Tj", pdf.replace(rb"\(", b"\x01").replace(rb"\)", b"\x02"))
+    return "\n".join(p.replace(b"\x01", b"(").replace(b"\x02", b")").decode("cp1252") for p in parts)
+
+
+def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day() -> None:
+    world = Calendar(CLUB)
+    member = DebtorDetails(
+        debtor_id="L-0412",
+        name="Sanne Jansen",
+        debtor_type=DebtorType.CONSUMER,
+        email="sanne@example.nl",
+        phone_e164="+31687654321",
+        street="Kerkstraat 12",
+        postcode="3511 AB",
+        city="Utrecht",
+    )
+    # The list arrives on Sunday 26 April 2026; Monday the 27th is King's Day.
+    world.open(CLUB, member, date(2026, 4, 26), Invoice("C-2026-04", date(2026, 4, 1), 200_000, 200_000))
+    world.run(local(2026, 4, 26, 10, 0), local(2026, 4, 29, 23, 45))
+    # A new invoice joins the open dossier; the next messages include it.
+    dossier = world.dossiers.get(CLUB.client_id, "L-0412")
+    assert dossier is not None
+    dossier.take_invoice(
+        Invoice("C-2026-05", date(2026, 4, 15), 100_000, 100_000), at=local(2026, 4, 30, 6), actor="import"
+    )
+    world.dossiers.save(dossier)
+    world.run(local(2026, 4, 30, 0, 0), local(2026, 5, 31, 23, 45))
+
+    assert [(s.at, s.channel) for s in world.log] == [
+        (local(2026, 4, 28), "email"),  # day 0 is Sunday, day 1 King's Day: Tuesday 08:30
+        (local(2026, 4, 28), "sms"),
+        (local(2026, 5, 4), "email"),  # day 7 is Sunday 3 May: Monday 08:30
+        (local(2026, 5, 4), "sms"),
+        (local(2026, 5, 4), "letter"),  # the 14-day letter with the second reminder
+        (local(2026, 5, 11), "email"),  # day 15: the club decides on a hand-over
+    ]
+    first, first_sms, second, second_sms, letter, handover = world.log
+    assert first.subject == "Herinnering: openstaande betaling aan Hockeyclub De IJsvogels (L-0412)"
+    assert "- Factuur C-2026-04, vervallen op 01-04-2026: € 2.000,00\nTotaal open: € 2.000,00" in first.text
+    assert first_sms.text == (
+        "Hockeyclub De IJsvogels: er staat nog een betaling voor u open (kenmerk L-0412). "
+        "Bekijk en betaal: https://pay.example/pl_fake1"
+    )
+    assert "€" not in first_sms.text and "€" not in second_sms.text  # no amounts on a lock screen
+    assert second.subject == "Tweede herinnering: openstaande betaling aan Hockeyclub De IJsvogels (L-0412)"
+    assert "C-2026-05, vervallen op 15-04-2026: € 1.000,00\nTotaal open: € 3.000,00" in second.text
+
+    # The 14-day letter: verbatim term wording, the exact costs over the summed principals
+    # (BW 6:96 lid 6 and 7): EUR 425, not 300 + 150.
+    assert letter.to == "outbox/hc-de-ijsvogels/L-0412/5.pdf"
+    assert "Sanne Jansen\nKerkstraat 12\n3511 AB Utrecht\n4 mei 2026" in letter.text
+    flat = " ".join(letter.text.split())  # as read, whatever the line breaks
+    assert (
+        "Wilt u dit bedrag betalen binnen veertien dagen vanaf de dag nadat deze brief bij u is bezorgd?"
+        in flat
+    )
+    assert "- Factuur C-2026-05, vervallen op 15-04-2026: € 1.000,00 Totaal open: € 3.000,00" in flat
+    assert "Die zijn € 425,00. Zo staat het in de wet" in flat
+    assert "U kunt ook overmaken naar NL91ABNA0417164300 ten name van Hockeyclub De IJsvogels" in flat
+
+    assert handover.to == CLUB.reply_to_email
+    assert handover.subject == "Beslissing nodig: Sanne Jansen (L-0412) overdragen aan incasso?"
+    assert "Totaal open: € 3.000,00" in handover.text  # the term still runs: no costs yet
+
+    # Phone contact moments every 3 days, moved off the holiday (5 May) into the window.
+    assert world.calls(CLUB.client_id, "L-0412") == [
+        local(2026, 4, 29),
+        local(2026, 5, 2),  # a Saturday is a contact day
+        local(2026, 5, 6),  # day 9 is Liberation Day
+        local(2026, 5, 8),
+    ]
+    final = world.dossiers.get(CLUB.client_id, "L-0412")
+    assert final is not None
+    assert final.status is Status.AWAITING_HANDOVER_DECISION
+    assert final.fourteen_day_letter is not None
+    assert (final.fourteen_day_letter.posted_on, final.fourteen_day_letter.last_day) == (
+        date(2026, 5, 4),
+        date(2026, 5, 21),
+    )
+    assert final.fourteen_day_letter.costs_due_from == date(2026, 5, 22)
+    assert final.open_costs_cents == 0
+    assert [m.s3_key for m in final.messages if m.step == 5] == [
+        "outbox/hc-de-ijsvogels/L-0412/5.pdf",
+        "sent/hc-de-ijsvogels/L-0412/5-email.txt",
+        "sent/hc-de-ijsvogels/L-0412/5-sms.txt",
+    ]
+    assert all(m.confirmed and m.provider_id for m in final.messages)
+
+
+def test_a_business_goes_straight_to_the_precollection_notice_across_christmas() -> None:
+    world = Calendar(WHOLESALER)
+    shop = DebtorDetails(
+        debtor_id="D-7781",
+        name="Bakkerij Smit B.V.",
+        debtor_type=DebtorType.BUSINESS,
+        email="boekhouding@bakkerijsmit.example",
+        phone_e164="+31201234567",
+    )
+    world.open(
+        WHOLESALER,
+        shop,
+        date(2026, 12, 18),
+        Invoice("F-1001", date(2026, 11, 1), 125_000, 125_000),
+        Invoice("F-1002", date(2026, 11, 20), 42_050, 42_050),
+    )
+    world.run(local(2026, 12, 18, 8, 0), local(2027, 1, 10, 23, 45))
+
+    assert [(s.at, s.channel) for s in world.log] == [
+        (local(2026, 12, 18), "email"),  # day 0, a Friday
+        (local(2026, 12, 18), "sms"),
+        (local(2026, 12, 28), "email"),  # day 7 is Christmas, then Boxing Day, then Sunday
+        (local(2026, 12, 28), "sms"),
+        (local(2027, 1, 2), "email"),  # day 15 is a Saturday: a contact day
+    ]
+    notice, notice_sms, reminder, _, handover = world.log
+    assert notice.subject == (
+        "Vooraankondiging incasso: openstaande betaling aan Groothandel Peeters B.V. (D-7781)"
+    )
+    # BW 6:96 lid 4: EUR 40 per late invoice, on the dossier from day 0 because the client chose it.
+    assert "Incassokosten: € 80,00\nTotaal open: € 1.750,50" in notice.text
+    assert "recht op een vergoeding van ten minste € 40,00 per factuur: € 80,00." in notice.text
+    assert "€" not in notice_sms.text
+    assert "Incassokosten: € 80,00\nTotaal open: € 1.750,50" in reminder.text
+    assert "Beslissing nodig: Bakkerij Smit B.V. (D-7781)" in handover.subject
+    final = world.dossiers.get(WHOLESALER.client_id, "D-7781")
+    assert final is not None and final.payment_link is not None
+    assert (final.open_costs_cents, final.due_cents, final.payment_link.amount_cents) == (
+        8_000,
+        175_050,
+        175_050,
+    )
+    assert final.fourteen_day_letter is None  # never for a business
+    assert final.call_tasks == ()  # this client has no call team
+
+
+def test_nothing_is_sent_while_a_dossier_is_disputed_or_paused() -> None:
+    world = Calendar(CLUB)
+    member = DebtorDetails("L-1", "Eva Mulder", DebtorType.CONSUMER, email="eva@example.nl")
+    world.open(CLUB, member, date(2026, 4, 28), Invoice("C-1", date(2026, 4, 1), 5_000, 5_000))
+    world.run(local(2026, 4, 28, 8, 0), local(2026, 4, 28, 9, 0))
+    dossier = world.dossiers.get(CLUB.client_id, "L-1")
+    assert dossier is not None
+    from chalicelib.domain.dossier import Trigger
+
+    dossier.apply(Trigger.DISPUTE_FILED, at=local(2026, 4, 29, 12), actor="debtor", reason="never received")
+    world.dossiers.save(dossier)
+    world.run(local(2026, 4, 29, 12, 15), local(2026, 5, 20, 0, 0))
+    assert [s.channel for s in world.log] == ["email"]
+    after = world.dossiers.get(CLUB.client_id, "L-1")
+    assert after is not None and after.next_action_at is None and after.status is Status.DISPUTED
+
+
+def test_a_step_is_never_due_outside_the_contact_window() -> None:
+    policy = default_policy()
+    first = policy.step_after(0)
+    assert first is not None
+    # Christmas Day 2026 is a Friday; Boxing Day Saturday; then Sunday: Monday 28th at 08:30.
+    assert policy.due_at(date(2026, 12, 25), first) == local(2026, 12, 28).astimezone(UTC)
+    # A retried action at 21:00 is put off to the next morning and sends nothing now.
+    world = Calendar(replace(CLUB, phone_contact=False))
+    member = DebtorDetails("L-2", "Daan Visser", DebtorType.CONSUMER, email="daan@example.nl")
+    world.open(CLUB, member, date(2026, 6, 1), Invoice("C-2", date(2026, 5, 1), 5_000, 5_000))
+    late = local(2026, 6, 2, 21, 0).astimezone(UTC)
+    assert run_due_action(CLUB.client_id, "L-2", late, world.deps()).value == "rescheduled"
+    assert world.mailer.sent == []
+    stored = world.dossiers.get(CLUB.client_id, "L-2")
+    assert stored is not None and stored.next_action_at == local(2026, 6, 3).astimezone(UTC)
