@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice.app import BadRequestError, Chalice, Cron, Rate, Response
+from chalice.app import BadRequestError, Chalice, Cron, IAMAuthorizer, Rate, Response
 
 from chalicelib import aws_events, bootstrap
 from chalicelib.domain.errors import (
@@ -27,6 +29,30 @@ logger = Logger(service="debtflow")
 
 UPLOADS_QUEUE = os.environ.get("UPLOADS_QUEUE_NAME", "debtflow-uploads")
 ACTIONS_QUEUE = os.environ.get("ACTIONS_QUEUE_NAME", "debtflow-actions")
+
+
+# Management routes (hand-over decisions, arrangements, the call worklist) answer only requests
+# signed with AWS credentials of the operator's account until the client dashboard brings its
+# own login. The Mollie webhook stays public: Mollie cannot sign, and it is treated as a hint.
+OPERATORS = IAMAuthorizer()
+
+
+def answers_domain_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Domain errors carry messages written for the caller; map them by type in one place.
+
+    Chalice turns an exception raised in a view into a 500 before any middleware sees it, so the
+    mapping wraps each view. Anything that is not a DebtflowError stays a 500 (a bug).
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except DebtflowError as error:
+            status = next((ERROR_STATUS[t] for t in type(error).__mro__ if t in ERROR_STATUS), 400)
+            return Response(body={"message": str(error)}, status_code=status)
+
+    return wrapped
 
 
 def dossier_ref(client_id: str, debtor_id: str) -> str:
@@ -134,25 +160,23 @@ def reconcile_payments(event: Any) -> None:
     "/clients/{client_id}/dossiers/{debtor_id}/arrangement",
     methods=["POST"],
     content_types=["application/json"],
+    authorizer=OPERATORS,
 )
+@answers_domain_errors
 def create_arrangement(client_id: str, debtor_id: str) -> Response:
     from chalicelib.services.arrangements import create_arrangement as agree
 
-    try:
-        aws_events.valid_client_id(client_id)
-        request = app.current_request
-        command = aws_events.arrangement_request(request.json_body if request is not None else None)
-        dossier = agree(
-            client_id,
-            debtor_id,
-            command,
-            bootstrap.now(),
-            clients=bootstrap.client_directory(),
-            dossiers=bootstrap.dossier_repository(),
-        )
-    except DebtflowError as error:
-        # Chalice turns a view's exception into a 500 before middleware sees it: map it here.
-        return Response(body={"message": str(error)}, status_code=ERROR_STATUS.get(type(error), 400))
+    aws_events.valid_client_id(client_id)
+    request = app.current_request
+    command = aws_events.arrangement_request(request.json_body if request is not None else None)
+    dossier = agree(
+        client_id,
+        debtor_id,
+        command,
+        bootstrap.now(),
+        clients=bootstrap.client_directory(),
+        dossiers=bootstrap.dossier_repository(),
+    )
     assert dossier.arrangement is not None
     return Response(
         body={
@@ -170,7 +194,9 @@ def create_arrangement(client_id: str, debtor_id: str) -> Response:
     "/clients/{client_id}/dossiers/{debtor_id}/handover",
     methods=["POST"],
     content_types=["application/json"],
+    authorizer=OPERATORS,
 )
+@answers_domain_errors
 def handover_decision(client_id: str, debtor_id: str) -> Response:
     from chalicelib.services.handover import HandoverDecision, decide_handover
 
@@ -188,7 +214,9 @@ def handover_decision(client_id: str, debtor_id: str) -> Response:
     "/clients/{client_id}/dossiers/{debtor_id}/calls/{task_id}",
     methods=["POST"],
     content_types=["application/json"],
+    authorizer=OPERATORS,
 )
+@answers_domain_errors
 def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
     from chalicelib.services.call_tasks import CallReport, record_call_outcome
 
@@ -201,21 +229,13 @@ def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
     return Response(body={"task_id": task.task_id, "outcome": report.outcome.value}, status_code=200)
 
 
-@app.route("/clients/{client_id}/calls", methods=["GET"])
+@app.route("/clients/{client_id}/calls", methods=["GET"], authorizer=OPERATORS)
+@answers_domain_errors
 def call_worklist(client_id: str) -> Response:
     from chalicelib.services.call_tasks import worklist
 
     aws_events.valid_client_id(client_id)
     return Response(body={"calls": worklist(client_id, bootstrap.now(), bootstrap.dossier_repository())})
-
-
-@app.middleware("http")
-def map_domain_errors(event: Any, get_response: Any) -> Any:
-    try:
-        return get_response(event)
-    except DebtflowError as error:
-        # Domain errors carry messages written for the caller; anything else stays a 500.
-        return Response(body={"message": str(error)}, status_code=ERROR_STATUS.get(type(error), 400))
 
 
 ERROR_STATUS: dict[type[DebtflowError], int] = {

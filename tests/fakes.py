@@ -13,7 +13,15 @@ from typing import Any, BinaryIO
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import ConcurrentChange, PaymentProviderUnavailable
-from chalicelib.services.ports import CreatedPayment, Email, LinkOwner, PaymentFacts, Reversal
+from chalicelib.services.ports import (
+    CLAIM_LEASE,
+    Claim,
+    CreatedPayment,
+    Email,
+    LinkOwner,
+    PaymentFacts,
+    Reversal,
+)
 
 
 class FakeDossierRepository:
@@ -95,12 +103,17 @@ class FakeClientDirectory:
 class FakeUploadLedger:
     def __init__(self) -> None:
         self.claims: dict[tuple[str, str, str], str] = {}
+        self.claimed_at: dict[tuple[str, str, str], datetime] = {}
 
-    def claim(self, client_id: str, key: str, etag: str, now: datetime) -> bool:
-        if (client_id, key, etag) in self.claims:
-            return False
+    def claim(self, client_id: str, key: str, etag: str, now: datetime) -> Claim:
+        held = self.claims.get((client_id, key, etag))
+        if held == "imported":
+            return Claim.DONE
+        if held is not None and now - self.claimed_at[(client_id, key, etag)] < CLAIM_LEASE:
+            return Claim.BUSY
         self.claims[(client_id, key, etag)] = "importing"
-        return True
+        self.claimed_at[(client_id, key, etag)] = now
+        return Claim.CLAIMED
 
     def complete(self, client_id: str, key: str, etag: str, summary: dict[str, Any]) -> None:
         self.claims[(client_id, key, etag)] = "imported"

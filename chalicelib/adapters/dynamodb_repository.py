@@ -33,7 +33,7 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import ConcurrentChange
-from chalicelib.services.ports import LinkOwner
+from chalicelib.services.ports import CLAIM_LEASE, Claim, LinkOwner
 
 _DOSSIER_SK = "DOSSIER"
 _BATCH_GET = 100
@@ -312,17 +312,20 @@ class DynamoUploadLedger:
     def _keys(client_id: str, key: str, etag: str) -> tuple[str, str]:
         return f"UPLOAD#{client_id}#{key}", f"ETAG#{etag}"
 
-    def claim(self, client_id: str, key: str, etag: str, now: datetime) -> bool:
+    def claim(self, client_id: str, key: str, etag: str, now: datetime) -> Claim:
         pk, sk = self._keys(client_id, key, etag)
+        stale_before = (now - CLAIM_LEASE).isoformat()
         try:
-            UploadItem(pk, sk, status="importing", body=_compact({"claimed_at": now.isoformat()})).save(
+            UploadItem(pk, sk, status="importing", claimed_at=now.isoformat()).save(
                 condition=UploadItem.pk.does_not_exist()
+                | ((UploadItem.status == "importing") & (UploadItem.claimed_at <= stale_before))
             )
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            held = UploadItem.get(pk, sk, consistent_read=True)
+            return Claim.DONE if held.status == "imported" else Claim.BUSY
+        return Claim.CLAIMED
 
     def complete(self, client_id: str, key: str, etag: str, summary: dict[str, Any]) -> None:
         pk, sk = self._keys(client_id, key, etag)

@@ -112,6 +112,7 @@ class UploadItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     status = UnicodeAttribute()
+    claimed_at = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)
 
 

@@ -29,6 +29,10 @@ class DossierNotFound(DebtflowError):
         super().__init__(f"client {client_id!r} has no dossier for debtor {debtor_id!r}")
 
 
+class UploadInProgress(DebtflowError):
+    """Another invocation holds the import of this file: the message must be retried later."""
+
+
 class InvalidRequest(DebtflowError):
     """A request whose shape or values are wrong; the message says what to fix."""
 

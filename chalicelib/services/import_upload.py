@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
 from chalicelib.domain.dossier import Dossier
+from chalicelib.domain.errors import UploadInProgress
 from chalicelib.domain.policies import Policy, default_policy
 from chalicelib.domain.reconciliation import (
     DIGEST_SHARDS,
@@ -44,6 +45,7 @@ from chalicelib.domain.reconciliation import (
 )
 from chalicelib.importing import ImportSettings, UnreadableList, read_debtor_list
 from chalicelib.services.ports import (
+    Claim,
     ClientDirectory,
     DossierRepository,
     FileStore,
@@ -166,8 +168,12 @@ def import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> ImportR
         )
         _write_reports(deps.files, client_id, file_name, result)
         return result
-    if not deps.ledger.claim(client_id, cmd.key, cmd.etag, now):
+    claim = deps.ledger.claim(client_id, cmd.key, cmd.etag, now)
+    if claim is Claim.DONE:
         return ImportResult(client_id, cmd.key, status="duplicate")
+    if claim is Claim.BUSY:
+        # Not a duplicate to drop: the message must come back in case that import dies.
+        raise UploadInProgress(f"{cmd.key} is being imported by another invocation")
     target = confirmation_of(cmd.key) if kind == INCOMING else None
     list_key = target or cmd.key
     settings = ImportSettings(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, BinaryIO, Protocol
 
 from chalicelib.domain.clients import Client
@@ -55,11 +56,22 @@ class ClientDirectory(Protocol):
         ...
 
 
+class Claim(StrEnum):
+    CLAIMED = "claimed"  # this invocation imports the file
+    DONE = "done"  # imported before: a redelivery, nothing to do
+    BUSY = "busy"  # another invocation is importing it right now: try again later
+
+
+# Longer than Lambda's 15-minute maximum: a claim older than this belongs to an invocation that
+# timed out or crashed, and the redelivered message may take the file over.
+CLAIM_LEASE = timedelta(minutes=16)
+
+
 class UploadLedger(Protocol):
     """Remembers which file versions were imported: S3 and SQS deliver at least once."""
 
-    def claim(self, client_id: str, key: str, etag: str, now: datetime) -> bool:
-        """True for the first claim of this file version, False if it was already claimed."""
+    def claim(self, client_id: str, key: str, etag: str, now: datetime) -> Claim:
+        """Claim a file version for import; a stale claim (older than CLAIM_LEASE) is taken over."""
         ...
 
     def complete(self, client_id: str, key: str, etag: str, summary: dict[str, Any]) -> None: ...

@@ -11,7 +11,7 @@ from chalicelib.adapters import table
 from chalicelib.adapters.dynamodb_repository import DynamoDossierRepository, DynamoUploadLedger
 from chalicelib.domain.dossier import Status, Trigger
 from chalicelib.domain.errors import ConcurrentChange
-from chalicelib.services.ports import DossierRepository
+from chalicelib.services.ports import CLAIM_LEASE, Claim, DossierRepository, UploadLedger
 from infra.local.provision import Provisioned
 from tests.builders import NOW, dossier, invoice
 from tests.fakes import FakeDossierRepository, FakeUploadLedger
@@ -92,16 +92,35 @@ def test_active_and_all_dossiers_of_a_client(repository: DossierRepository) -> N
     assert set(repository.get_many("vv-de-zwaluwen", ["A", "B", "C"])) == {"A", "B"}
 
 
-@pytest.mark.parametrize("kind", ["fake", "dynamodb"])
-def test_an_upload_is_claimed_once(kind: str, request: pytest.FixtureRequest) -> None:
-    if kind == "dynamodb":
+@pytest.fixture(params=["fake", "dynamodb"])
+def ledger(request: pytest.FixtureRequest) -> UploadLedger:
+    if request.param == "dynamodb":
         request.getfixturevalue("aws")
-    ledger = DynamoUploadLedger() if kind == "dynamodb" else FakeUploadLedger()
-    assert ledger.claim("club", "incoming/club/a.csv", "etag1", NOW)
-    assert not ledger.claim("club", "incoming/club/a.csv", "etag1", NOW)
-    assert ledger.claim("club", "incoming/club/a.csv", "etag2", NOW)
+        return DynamoUploadLedger()
+    return FakeUploadLedger()
+
+
+def test_an_upload_is_claimed_once_and_done_after_completion(ledger: UploadLedger) -> None:
+    key = "incoming/club/a.csv"
+    assert ledger.claim("club", key, "etag1", NOW) is Claim.CLAIMED
+    assert ledger.claim("club", key, "etag1", NOW) is Claim.BUSY
+    assert ledger.claim("club", key, "etag2", NOW) is Claim.CLAIMED
+    ledger.complete("club", key, "etag1", {"status": "imported"})
+    assert ledger.claim("club", key, "etag1", NOW + timedelta(days=1)) is Claim.DONE
+
+
+def test_a_released_claim_can_be_taken_again(ledger: UploadLedger) -> None:
+    ledger.claim("club", "incoming/club/a.csv", "etag1", NOW)
     ledger.release("club", "incoming/club/a.csv", "etag1")
-    assert ledger.claim("club", "incoming/club/a.csv", "etag1", NOW)
+    assert ledger.claim("club", "incoming/club/a.csv", "etag1", NOW) is Claim.CLAIMED
+
+
+def test_the_claim_of_an_import_that_timed_out_is_taken_over_after_the_lease(ledger: UploadLedger) -> None:
+    """A Lambda killed at its timeout never releases its claim; the redelivery must not be dropped."""
+    ledger.claim("club", "incoming/club/a.csv", "etag1", NOW)
+    just_before = NOW + CLAIM_LEASE - timedelta(seconds=1)
+    assert ledger.claim("club", "incoming/club/a.csv", "etag1", just_before) is Claim.BUSY
+    assert ledger.claim("club", "incoming/club/a.csv", "etag1", NOW + CLAIM_LEASE) is Claim.CLAIMED
 
 
 def test_the_due_index_is_queried_not_scanned(aws: Provisioned) -> None:

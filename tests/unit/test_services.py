@@ -230,3 +230,17 @@ def test_a_webhook_for_another_clients_payment_is_ignored(world: World) -> None:
     )
     assert outcome is WebhookOutcome.IGNORED
     assert world.dossiers.get(CLUB.client_id, "10023").status is Status.REMINDED  # type: ignore[union-attr]
+
+
+def test_a_file_being_imported_elsewhere_is_not_dropped_as_a_duplicate(world: World) -> None:
+    from chalicelib.domain.errors import UploadInProgress
+
+    upload = world.upload(LIST)
+    world.ledger.claim(CLUB.client_id, upload.key, upload.etag, NOW)  # an invocation still running
+    with pytest.raises(UploadInProgress):
+        import_upload(upload, NOW + timedelta(minutes=5), world.import_deps())
+    assert world.dossiers.list_for_client(CLUB.client_id) == []
+
+    # That invocation timed out: the redelivery after the lease imports the file.
+    result = import_upload(upload, NOW + timedelta(minutes=20), world.import_deps())
+    assert (result.status, len(result.opened)) == ("imported", 3)
