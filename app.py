@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger
 from chalice.app import BadRequestError, Chalice, Cron, IAMAuthorizer, Rate, Response
 
 from chalicelib import aws_events, bootstrap
+from chalicelib.adapters import metrics
 from chalicelib.domain.errors import (
     CallTaskClosed,
     ConcurrentChange,
@@ -68,7 +69,12 @@ def import_upload(event: Any) -> None:
     for record in event:
         for upload in aws_events.uploads_in(record.body):
             logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
-            result = run_import(upload, bootstrap.now(), bootstrap.import_deps())
+            with metrics.published():
+                result = run_import(upload, bootstrap.now(), bootstrap.import_deps())
+                metrics.count("RowsImported", result.accepted)
+                metrics.count("RowsRejected", len(result.rejected))
+                if result.status == "rejected_file":
+                    metrics.count("FilesRejected")
             logger.info(
                 "upload handled",
                 extra={
@@ -98,7 +104,8 @@ def process_dossier_action(event: Any) -> None:
     for record in event:
         client_id, debtor_id = aws_events.dossier_of(record.body)
         logger.append_keys(correlation_id=f"dossier:{dossier_ref(client_id, debtor_id)}")
-        outcome = run_due_action(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps())
+        with metrics.published():
+            outcome = run_due_action(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps())
         logger.info("dossier action", extra={"client_id": client_id, "outcome": outcome.value})
 
 
@@ -118,21 +125,23 @@ def mollie_webhook(client_id: str) -> Response:
     except InvalidRequest as error:
         raise BadRequestError(str(error)) from error
     logger.append_keys(correlation_id=f"payment:{payment_id}")
-    try:
-        outcome = on_mollie_webhook(
-            client_id,
-            payment_id,
-            bootstrap.now(),
-            clients=bootstrap.client_directory(),
-            dossiers=bootstrap.dossier_repository(),
-            gateway=bootstrap.payment_gateway(),
-            links=bootstrap.payment_link_registry(),
-        )
-    except (PaymentProviderUnavailable, ConcurrentChange) as error:
-        # Nothing was applied: a non-2xx answer makes Mollie call again later (up to ~26 h).
-        # The messages are written to carry no key; the body stays empty for the caller.
-        logger.warning("mollie webhook deferred", extra={"client_id": client_id, "reason": str(error)})
-        return Response(body="", status_code=503)
+    with metrics.published():
+        try:
+            outcome = on_mollie_webhook(
+                client_id,
+                payment_id,
+                bootstrap.now(),
+                clients=bootstrap.client_directory(),
+                dossiers=bootstrap.dossier_repository(),
+                gateway=bootstrap.payment_gateway(),
+                links=bootstrap.payment_link_registry(),
+            )
+        except (PaymentProviderUnavailable, ConcurrentChange) as error:
+            # Nothing was applied: a non-2xx answer makes Mollie call again later (up to ~26 h).
+            # The messages are written to carry no key; the body stays empty for the caller.
+            metrics.count("WebhookFailures")
+            logger.warning("mollie webhook deferred", extra={"client_id": client_id, "reason": str(error)})
+            return Response(body="", status_code=503)
     logger.info("mollie webhook", extra={"client_id": client_id, "outcome": outcome.value})
     # Known and unknown ids get the same empty 200: a prober learns nothing.
     return Response(body="", status_code=200)

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, unquote_plus
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.services.import_upload import ImportUpload
 
 if TYPE_CHECKING:
     from chalicelib.services.arrangements import ArrangementRequest
+    from chalicelib.services.import_upload import ImportUpload
 
 CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]{1,64}$")
@@ -24,6 +24,9 @@ PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]{1,64}$")
 def uploads_in(sqs_body: str) -> Iterator[ImportUpload]:
     """The S3 notification inside one SQS message. S3 sends an `s3:TestEvent` when the
     notification is set up (moto does too): it carries no records and yields nothing."""
+    # Imported here: the import's parsers (openpyxl, phonenumbers) stay out of other cold starts.
+    from chalicelib.services.import_upload import ImportUpload
+
     message: dict[str, Any] = json.loads(sqs_body)
     if message.get("Event") == "s3:TestEvent" or "Records" not in message:
         return

@@ -89,9 +89,11 @@ def _bind_table() -> None:
 @cache
 def dossier_repository() -> DossierRepository:
     from chalicelib.adapters.dynamodb_repository import DynamoDossierRepository
+    from chalicelib.adapters.metrics import MeteredDossiers
 
     _bind_table()
-    return DynamoDossierRepository()
+    repository: DossierRepository = MeteredDossiers(DynamoDossierRepository())
+    return repository
 
 
 @cache

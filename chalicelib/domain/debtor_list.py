@@ -22,6 +22,8 @@ class DebtorDetails:
     debtor_type: DebtorType
     email: str | None = None
     phone_e164: str | None = None
+    # Only a mobile number can receive a text message; a landline can still be called.
+    mobile_e164: str | None = None
     iban: str | None = None
     street: str | None = None
     postcode: str | None = None

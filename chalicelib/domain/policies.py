@@ -69,6 +69,7 @@ class Condition(StrEnum):
     CLIENT_WANTS_PHONE_CONTACT = "client_wants_phone_contact"
     HAS_EMAIL = "has_email"
     HAS_PHONE = "has_phone"
+    HAS_MOBILE_PHONE = "has_mobile_phone"
     HAS_POSTAL_ADDRESS = "has_postal_address"
     NO_FOURTEEN_DAY_LETTER_YET = "no_fourteen_day_letter_yet"
     FOURTEEN_DAY_LETTER_SENT = "fourteen_day_letter_sent"
@@ -95,6 +96,8 @@ def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -
             return bool(debtor.email)
         case Condition.HAS_PHONE:
             return bool(debtor.phone_e164)
+        case Condition.HAS_MOBILE_PHONE:
+            return bool(debtor.mobile_e164)
         case Condition.HAS_POSTAL_ADDRESS:
             return bool(debtor.street and debtor.postcode and debtor.city)
         case Condition.NO_FOURTEEN_DAY_LETTER_YET:

@@ -182,6 +182,18 @@ def _dutch_national_number(text: str) -> str | None:
 
 
 @lru_cache(maxsize=16384)
+def is_mobile(e164: str) -> bool:
+    """Whether a number can receive SMS: Dutch mobiles are +316..., elsewhere phonenumbers knows."""
+    if e164.startswith("+31"):
+        return e164.startswith("+316")
+    number_type = phonenumbers.number_type(phonenumbers.parse(e164, None))
+    return number_type in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+@lru_cache(maxsize=16384)
 def parse_phone(text: str, region: str) -> str:
     """E.164 (`+31612345678`) from `06-12345678`, `+31 (0)6 1234 5678`, `0031 20 1234567`, and from
     `612345678` (Excel drops the leading zero of a number cell)."""

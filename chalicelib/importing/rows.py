@@ -238,6 +238,7 @@ class RowInterpreter:
             debtor_type=debtor_type,
             email=email,
             phone_e164=mobile or phone,  # a mobile number can also receive text messages
+            mobile_e164=mobile or (phone if phone and fields.is_mobile(phone) else None),
             iban=iban,
             street=_street(text["street"], text["house_number"], text["house_number_suffix"]),
             postcode=postcode,

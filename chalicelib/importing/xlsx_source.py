@@ -16,8 +16,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
 
-import openpyxl
-
 from chalicelib.importing.csv_source import PrefixedStream, missing_header_reason
 from chalicelib.importing.errors import UnreadableList
 from chalicelib.importing.headers import ColumnMatch, find_header
@@ -94,6 +92,9 @@ class XlsxSource:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "no default style": harmless in exports
+                # Imported here: only .xlsx uploads pay openpyxl's start-up (a Lambda cold start).
+                import openpyxl
+
                 self._workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except UnreadableList:
             raise

@@ -129,8 +129,8 @@ def sms_sender_id(name: str) -> str:
 def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url: str) -> Sms:
     """Creditor name, reference and link only: an SMS shows on a lock screen, so no amounts
     (DOMAIN.md §8); the amounts are behind the link."""
-    if not dossier.debtor.phone_e164:
-        raise ValueError("the debtor has no phone number")
+    if not dossier.debtor.mobile_e164:
+        raise ValueError("the debtor has no mobile number")
     _, text = render_text(
         "sms",
         template,
@@ -138,7 +138,7 @@ def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url:
         {"client_name": client.name, "reference": dossier.debtor_id, "payment_url": payment_url},
     )
     return Sms(
-        to=dossier.debtor.phone_e164,
+        to=dossier.debtor.mobile_e164,
         text=text,
         sender_id=sms_sender_id(client.name),
         tags={"client": client.client_id, "template": template},

@@ -76,3 +76,48 @@ def test_the_logs_of_the_whole_flow_hold_no_personal_data(pipeline: Pipeline, ca
     assert leaks == []
     # Amounts per person in either notation.
     assert format_eur(18_500) not in text and format_eur_plain(125_000) not in text
+
+
+def emf_metrics(output: str) -> dict[str, float]:
+    """Sum every metric of the CloudWatch EMF lines the handlers printed."""
+    totals: dict[str, float] = {}
+    for line in output.splitlines():
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        for definition in document["_aws"]["CloudWatchMetrics"]:
+            for metric in definition["Metrics"]:
+                name = metric["Name"]
+                value = document[name]
+                totals[name] = totals.get(name, 0) + (sum(value) if isinstance(value, list) else value)
+    return totals
+
+
+def test_the_handlers_publish_business_metrics_without_personal_dimensions(
+    pipeline: Pipeline, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    pipeline.upload(body=DEMO_LIST.replace("€ 185,00;€ 185,00\n10002", "€ 185,00;veel\n10002"))
+    pipeline.import_uploads()
+    pipeline.sweep_and_act(DAY_0)
+    fatima = pipeline.dossier("10002")
+    assert fatima.payment_link is not None
+    payment_id = pipeline.pay_link(fatima.payment_link.checkout_url)
+    assert pipeline.webhook(f"id={payment_id}").status_code == 200
+    output = capsys.readouterr().out
+
+    totals = emf_metrics(output)
+    assert (totals["RowsImported"], totals["RowsRejected"], totals["DossiersOpened"]) == (12, 1, 11)
+    # 10003 and 10006 gave landlines: called, never texted.
+    assert (totals["MessagesSent.email"], totals["MessagesSent.sms"], totals["MessagesSent"]) == (11, 4, 15)
+    assert (totals["PaymentsReceived"], totals["AmountCollectedCents"], totals["DossiersPaid"]) == (
+        1,
+        18_500,
+        1,
+    )
+    for line in output.splitlines():
+        if '"_aws"' in line:
+            dimensions = {
+                d for s in json.loads(line)["_aws"]["CloudWatchMetrics"] for d in s["Dimensions"][0]
+            }
+            assert dimensions == {"service"}

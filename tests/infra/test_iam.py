@@ -9,28 +9,34 @@ from typing import Any
 
 import pytest
 
-FUNCTIONS = ("ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler")
+FUNCTIONS = ("ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler", "ReconcilePayments")
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
     "SweepDue": "SweepDueRole",
     "ProcessDossierAction": "ProcessDossierActionRole",
     "APIHandler": "ApiHandlerRole",
+    "ReconcilePayments": "ReconcilePaymentsRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 TABLE_KEY_READ = {"kms:Decrypt", "kms:DescribeKey"}
 TABLE_KEY_WRITE = TABLE_KEY_READ | {"kms:Encrypt", "kms:GenerateDataKey"}
+# Transactions (TransactWriteItems) are authorized per item: a Put, conditional or not, needs
+# dynamodb:PutItem. No code path uses a ConditionCheck, Update or Delete inside a transaction.
+ITEMS = {"dynamodb:GetItem", "dynamodb:PutItem"}
+MOLLIE_KEYS = {"ssm:GetParameter"}
 
 EXPECTED_ACTIONS = {
     "ImportUpload": LOGS
     | CONSUME
     | TABLE_KEY_WRITE
+    | ITEMS
     | {
         "s3:GetObject",
         "s3:PutObject",
-        "dynamodb:GetItem",
+        "s3:ListBucket",
         "dynamodb:BatchGetItem",
-        "dynamodb:PutItem",
+        "dynamodb:BatchWriteItem",
         "dynamodb:DeleteItem",
         "dynamodb:Query",
     },
@@ -38,12 +44,24 @@ EXPECTED_ACTIONS = {
     "ProcessDossierAction": LOGS
     | CONSUME
     | TABLE_KEY_WRITE
-    | {"dynamodb:GetItem", "dynamodb:PutItem", "ses:SendEmail", "ssm:GetParameter"},
-    "APIHandler": LOGS | TABLE_KEY_WRITE | {"dynamodb:GetItem", "dynamodb:PutItem", "ssm:GetParameter"},
+    | ITEMS
+    | MOLLIE_KEYS
+    | {"ses:SendEmail", "sns:Publish", "s3:PutObject"},
+    "APIHandler": LOGS
+    | TABLE_KEY_WRITE
+    | ITEMS
+    | MOLLIE_KEYS
+    | {"dynamodb:BatchGetItem", "dynamodb:Query", "s3:PutObject"},
+    "ReconcilePayments": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | {"dynamodb:Query", "s3:PutObject"},
 }
+
+# The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
+# can only be allowed on "*". The same role is denied publishing to any topic or endpoint ARN.
+SMS_SIDS = ("SendSmsToPhoneNumbers", "NeverPublishToTopicsOrEndpoints")
 
 TABLE = {"Fn::GetAtt": ["DebtflowTable", "Arn"]}
 KEY = {"Fn::GetAtt": ["DebtflowKey", "Arn"]}
+BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
 SSM_CLIENT_KEYS = {
     "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/debtflow/clients/*"
 }
@@ -51,6 +69,10 @@ SSM_CLIENT_KEYS = {
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def objects(*prefixes: str) -> list[str]:
+    return sorted(j({"Fn::Sub": f"${{UploadsBucket.Arn}}/{prefix}/*"}) for prefix in prefixes)
 
 
 def statements(template: dict[str, Any], function: str) -> list[dict[str, Any]]:
@@ -62,11 +84,13 @@ def statements(template: dict[str, Any], function: str) -> list[dict[str, Any]]:
     return found
 
 
-def grants(template: dict[str, Any], function: str) -> dict[str, list[str]]:
-    """action -> the resources (as JSON text) it is allowed on, conditions folded in."""
+def grants(template: dict[str, Any], function: str, effect: str = "Allow") -> dict[str, list[str]]:
+    """action -> the resources (as JSON text) it is allowed (or denied) on, conditions folded in."""
     by_action: dict[str, list[str]] = defaultdict(list)
     for statement in statements(template, function):
-        assert statement["Effect"] == "Allow"
+        assert statement["Effect"] in ("Allow", "Deny")
+        if statement["Effect"] != effect:
+            continue
         for action in as_list(statement["Action"]):
             for resource in as_list(statement["Resource"]):
                 entry = json.dumps(resource, sort_keys=True)
@@ -97,12 +121,33 @@ def test_no_statement_allows_a_wildcard_action_or_resource(template: dict[str, A
         assert "NotAction" not in statement and "NotResource" not in statement
         for action in as_list(statement["Action"]):
             assert "*" not in action, statement
+        if function == "ProcessDossierAction" and statement.get("Sid") in SMS_SIDS:
+            continue  # the documented SMS exception, pinned by the SMS test below
+        assert statement["Effect"] == "Allow", statement
         for resource in as_list(statement["Resource"]):
             # Only intrinsics that name our own resources; a literal string could be "*" or a
             # hand-typed ARN that drifts from the stack.
             assert isinstance(resource, dict), statement
             text = json.dumps(resource)
             assert '"*"' not in text and ":*:" not in text and "::*" not in text, statement
+
+
+def test_sms_is_the_one_grant_on_any_resource_and_topics_are_denied(template: dict[str, Any]) -> None:
+    by_sid = {s.get("Sid"): s for s in statements(template, "ProcessDossierAction")}
+    allow, deny = (by_sid[sid] for sid in SMS_SIDS)
+
+    assert (allow["Effect"], allow["Action"], allow["Resource"]) == ("Allow", ["sns:Publish"], "*")
+    assert "Condition" not in allow
+    # Direct-to-phone publishes carry no SNS ARN; topics and platform endpoints all do.
+    assert (deny["Effect"], deny["Action"]) == ("Deny", ["sns:Publish"])
+    assert deny["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
+    for function in FUNCTIONS:
+        wildcard = [
+            s
+            for s in statements(template, function)
+            if s["Effect"] == "Allow" and "*" in as_list(s["Resource"])
+        ]
+        assert wildcard == ([allow] if function == "ProcessDossierAction" else []), function
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -119,15 +164,24 @@ def test_logs_go_to_the_functions_own_log_group_only(template: dict[str, Any], f
         assert allowed[action] == [j({"Fn::GetAtt": [f"{function}LogGroup", "Arn"]})]
 
 
-def test_import_reads_only_client_prefixes_and_writes_only_reports(template: dict[str, Any]) -> None:
+def test_import_reads_client_files_and_its_digests_and_writes_only_reports_and_digests(
+    template: dict[str, Any],
+) -> None:
     allowed = grants(template, "ImportUpload")
 
-    assert sorted(allowed["s3:GetObject"]) == sorted(
-        [j({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*"}), j({"Fn::Sub": "${UploadsBucket.Arn}/paid/*"})]
-    )
-    assert allowed["s3:PutObject"] == [j({"Fn::Sub": "${UploadsBucket.Arn}/reports/*"})]
+    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state")
+    assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
+    # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
+    # with 403 instead of NoSuchKey, which S3ListDigests.load treats as "no digests".
+    assert allowed["s3:ListBucket"] == [j(BUCKET)]
     assert allowed["dynamodb:Query"] == [j({"Fn::Sub": "${DebtflowTable.Arn}/index/by_client"})]
-    for action in ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"):
+    for action in (
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    ):
         assert allowed[action] == [j(TABLE)]
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["UploadsQueue", "Arn"]})]
@@ -155,9 +209,37 @@ def test_the_action_function_mails_from_the_sender_domain_through_the_configurat
     )
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ActionsQueue", "Arn"]})]
+    assert sorted(allowed["s3:PutObject"]) == objects("outbox", "sent")
+    for action in ITEMS:
+        assert allowed[action] == [j(TABLE)]
 
 
-@pytest.mark.parametrize("function", ["ProcessDossierAction", "APIHandler"])
+def test_the_api_writes_handover_files_and_queries_only_dossier_collections(template: dict[str, Any]) -> None:
+    allowed = grants(template, "APIHandler")
+
+    assert allowed["s3:PutObject"] == objects("handover")
+    assert sorted(allowed["dynamodb:Query"]) == sorted(
+        [
+            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DOSSIER#*"]}}),
+            j({"Fn::Sub": "${DebtflowTable.Arn}/index/by_client"}),
+        ]
+    )
+    for action in ITEMS | {"dynamodb:BatchGetItem"}:
+        assert allowed[action] == [j(TABLE)]
+
+
+def test_reconciliation_lists_clients_settles_payments_and_writes_reports(template: dict[str, Any]) -> None:
+    allowed = grants(template, "ReconcilePayments")
+
+    assert allowed["dynamodb:Query"] == [
+        j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}})
+    ]
+    for action in ITEMS:
+        assert allowed[action] == [j(TABLE)]
+    assert allowed["s3:PutObject"] == objects("reports")
+
+
+@pytest.mark.parametrize("function", ["ProcessDossierAction", "APIHandler", "ReconcilePayments"])
 def test_mollie_keys_are_read_from_the_client_path_and_decrypted_only_through_ssm(
     template: dict[str, Any], function: str
 ) -> None:

@@ -56,7 +56,13 @@ def test_dependencies_travel_in_the_layer_and_the_function_zip_stays_tiny(packag
 def test_the_template_uses_the_layer_for_every_function(template: dict[str, Any]) -> None:
     functions = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
 
-    assert set(functions) == {"ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler"}
+    assert set(functions) == {
+        "ImportUpload",
+        "SweepDue",
+        "ProcessDossierAction",
+        "APIHandler",
+        "ReconcilePayments",
+    }
     for function in functions.values():
         assert function["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}]
         assert function["Properties"]["CodeUri"] == "./deployment.zip"

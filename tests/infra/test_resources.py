@@ -13,7 +13,7 @@ from moto import mock_aws
 from chalicelib.adapters.table import table_definition
 
 REGION = "eu-west-1"
-FUNCTIONS = ("ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler")
+FUNCTIONS = ("ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler", "ReconcilePayments")
 
 # moto 5.2.5's CloudFormation has no model for these: left out of the moto stack, their properties
 # are asserted on the template instead (and cfn-lint checks their schema).
@@ -75,13 +75,59 @@ def test_the_uploads_bucket_is_private_tls_only_versioned_and_expires_what_it_pr
         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     ]
     rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+    assert all(rule["Status"] == "Enabled" for rule in rules.values())
     assert rules["expire-reports"]["Prefix"] == "reports/"
     assert rules["expire-reports"]["ExpirationInDays"] == 400
-    assert rules["expire-outbox"]["Prefix"] == "outbox/"
-    assert rules["expire-outbox"]["ExpirationInDays"] == 400
-    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
-    assert all(rule["Status"] == "Enabled" for rule in rules.values())
+    assert rules["keep-outbox-letters"]["Prefix"] == "outbox/"
+    assert "ExpirationInDays" not in rules["keep-outbox-letters"]
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
 
+
+def days_kept(rules: list[dict[str, Any]], key: str) -> tuple[float, float]:
+    """(current, noncurrent) days an object at `key` survives; S3 applies the shortest rule."""
+    current, noncurrent = float("inf"), float("inf")
+    for rule in rules:
+        assert set(rule) <= {
+            "Id",
+            "Status",
+            "Prefix",
+            "ExpirationInDays",
+            "NoncurrentVersionExpiration",
+            "AbortIncompleteMultipartUpload",
+        }, rule  # a Filter/tag rule would need its own reading here
+        if rule["Status"] != "Enabled" or not key.startswith(rule.get("Prefix", "")):
+            continue
+        current = min(current, rule.get("ExpirationInDays", float("inf")))
+        noncurrent = min(
+            noncurrent, rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays", float("inf"))
+        )
+    return current, noncurrent
+
+
+@pytest.mark.parametrize(
+    ("key", "current", "noncurrent"),
+    [
+        # Copies of what was sent and hand-over files: closed files are kept at least 2 years.
+        ("sent/club-42/D1/3-email.txt", float("inf"), 730),
+        ("handover/club-42/D1/2025-01-31.json", float("inf"), 730),
+        # The list digests are the import's memory: never expired, old versions after 30 days.
+        ("state/club-42/list-digests/00.json.gz", float("inf"), 30),
+        # A 14-day letter is the proof that costs may be charged (BW 6:96 lid 6): kept like sent/.
+        ("outbox/club-42/D1/4.pdf", float("inf"), 730),
+        ("reports/club-42/list.csv/result.json", 400, 30),
+        ("incoming/club-42/list.csv", float("inf"), 30),
+        ("paid/club-42/paid.csv", float("inf"), 30),
+    ],
+)
+def test_lifecycle_keeps_each_prefix_as_long_as_it_must(
+    merge_template: dict[str, Any], key: str, current: float, noncurrent: float
+) -> None:
+    rules = merge_template["Resources"]["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+
+    assert days_kept(rules, key) == (current, noncurrent)
+
+
+def test_the_uploads_bucket_refuses_anything_but_tls(merge_template: dict[str, Any]) -> None:
     (deny,) = merge_template["Resources"]["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny"
     assert deny["Principal"] == "*"
@@ -172,7 +218,10 @@ def test_functions_find_the_merged_resources_through_their_environment(template:
 
     table = {"Ref": "DebtflowTable"}
     assert variables("ImportUpload")["TABLE_NAME"] == table
-    assert variables("ImportUpload")["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
+    for function in ("ImportUpload", "ProcessDossierAction", "APIHandler", "ReconcilePayments"):
+        # The file store (letters, copies, hand-over files, reports) reads it; without it the
+        # functions would write to a bucket named "debtflow-uploads".
+        assert variables(function)["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}, function
     assert variables("SweepDue")["ACTIONS_QUEUE_URL"] == {"Ref": "ActionsQueue"}
     assert variables("ProcessDossierAction")["SES_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}
     assert "HasPublicApiUrl" in json.dumps(variables("ProcessDossierAction")["PUBLIC_API_URL"])
@@ -283,6 +332,22 @@ def test_moto_creates_the_table_queues_bucket_and_key_from_the_merge_template(
             "api_handler",
             "import_upload",
             "process_dossier_action",
+            "reconcile_payments",
             "sweep_due",
         ]
         assert {g.get("retentionInDays") for g in groups} == {90}
+
+
+def test_the_daily_reconciliation_runs_on_schedule_and_a_missed_day_wakes_someone(
+    template: dict[str, Any], merge_template: dict[str, Any]
+) -> None:
+    function = template["Resources"]["ReconcilePayments"]["Properties"]
+    (event,) = function["Events"].values()
+
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "cron(30 4 * * ? *)")
+    assert function["FunctionName"] == {"Fn::Sub": "debtflow-${Stage}-reconcile_payments"}
+    assert function["Timeout"] <= 900
+    missing = merge_template["Resources"]["ReconcilePaymentsMissingAlarm"]["Properties"]
+    assert missing["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "ReconcilePayments"}}]
+    assert (missing["MetricName"], missing["Period"], missing["Threshold"]) == ("Invocations", 86400, 1)
+    assert (missing["ComparisonOperator"], missing["TreatMissingData"]) == ("LessThanThreshold", "breaching")

@@ -25,6 +25,7 @@ MEMBER = DebtorDetails(
     DebtorType.CONSUMER,
     email="lotte@example.nl",
     phone_e164="+31622334455",
+    mobile_e164="+31622334455",
     street="Dorpsweg 3",
     postcode="1234 AB",
     city="Zwolle",

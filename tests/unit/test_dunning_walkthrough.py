@@ -135,6 +135,7 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
         debtor_type=DebtorType.CONSUMER,
         email="sanne@example.nl",
         phone_e164="+31687654321",
+        mobile_e164="+31687654321",
         street="Kerkstraat 12",
         postcode="3511 AB",
         city="Utrecht",
@@ -219,7 +220,8 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
         name="Bakkerij Smit B.V.",
         debtor_type=DebtorType.BUSINESS,
         email="boekhouding@bakkerijsmit.example",
-        phone_e164="+31201234567",
+        phone_e164="+31651234567",  # the owner's mobile: a landline would get no SMS
+        mobile_e164="+31651234567",
     )
     world.open(
         WHOLESALER,

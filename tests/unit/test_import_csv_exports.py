@@ -45,14 +45,17 @@ def test_exact_online_list_with_title_lines_bom_and_a_total_row() -> None:
     assert first.debtor.debtor_id == "1001"
     assert first.debtor.name == "Bakkerij De Gouden Korrel B.V."
     assert first.debtor.debtor_type is DebtorType.BUSINESS
-    assert first.debtor.phone_e164 == "+31612345678"
+    assert first.debtor.phone_e164 == first.debtor.mobile_e164 == "+31612345678"
     assert first.debtor.postcode == "3511 AB"
     assert (first.open_cents, first.amount_cents) == (123456, 151250)
     assert (first.invoice_date, first.due_date) == (date(2026, 10, 1), date(2026, 10, 31))
     assert second.debtor is first.debtor  # the same debtor's rows share one DebtorDetails
     assert credit.open_cents == -1250  # a credit note lowers the balance
     assert credit.debtor.name == "Café 't Hoekje"
-    assert credit.debtor.phone_e164 == "+31206234567"
+    assert (credit.debtor.phone_e164, credit.debtor.mobile_e164) == (
+        "+31206234567",
+        None,
+    )  # a landline: no SMS
     assert rejected(outcomes) == [
         (7, "E-mailadres", "'jansen@jansenzn' is not a valid e-mail address"),
         (8, "Openstaand", "the open amount is empty"),

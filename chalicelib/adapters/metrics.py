@@ -1,0 +1,92 @@
+"""Business metrics as CloudWatch EMF log lines (powertools), for the dashboards and alarms an
+engineer on call looks at. Counts only: no debtor, no name, no per-person amount.
+
+Dossier metrics are read off the audit trail as it is saved, so they count what really happened
+(a step claimed by another worker, or a save that lost a race, counts nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.domain.dossier import AuditEvent, Dossier
+
+NAMESPACE = "Debtflow"
+metrics = Metrics(namespace=NAMESPACE, service="debtflow")
+
+# Audit event -> metric. Closing and opening states are counted through their triggers.
+_EVENT_METRICS = {
+    "dossier_opened": "DossiersOpened",
+    "fully_paid": "DossiersPaid",
+    "settled_by_client": "DossiersSettledByClient",
+    "handover_decision_requested": "HandoverDecisionsRequested",
+    "client_approved_handover": "DossiersHandedOver",
+    "reopened": "DossiersReopened",
+}
+
+
+def count(name: str, value: float = 1) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@contextmanager
+def published() -> Iterator[None]:
+    """Flush what a handler counted, also when it fails (the failure is worth a look too)."""
+    try:
+        yield
+    finally:
+        if metrics.metric_set:  # a handler that counted nothing prints nothing
+            metrics.flush_metrics(raise_on_empty_metrics=False)
+
+
+def count_events(events: list[AuditEvent]) -> None:
+    for event in events:
+        if event.what == "message_sent":
+            # Per channel by name (MessagesSent.email, .sms, .letter): one EMF line per flush,
+            # and no dimension whose values a client's data could multiply.
+            count("MessagesSent")
+            count(f"MessagesSent.{event.details.get('channel', 'unknown')}")
+        elif event.what == "payment_received":
+            count("PaymentsReceived")
+            # Summed per minute by CloudWatch; the line carries no debtor to tie it to.
+            metrics.add_metric(
+                name="AmountCollectedCents",
+                unit=MetricUnit.Count,
+                value=float(event.details.get("amount_cents", 0)),
+            )
+        elif event.what in _EVENT_METRICS:
+            count(_EVENT_METRICS[event.what])
+
+
+class MeteredDossiers:
+    """A dossier repository that counts the audit events of every dossier it saved."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def save(self, dossier: Dossier) -> None:
+        events = list(dossier.new_events)
+        self._inner.save(dossier)
+        count_events(events)
+
+    def save_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        pending = [(d, list(d.new_events)) for d in dossiers]
+        refused: list[Dossier] = self._inner.save_many(dossiers)
+        refused_ids = {id(d) for d in refused}
+        for dossier, events in pending:
+            if id(dossier) not in refused_ids:
+                count_events(events)
+        return refused
+
+    def create_many(self, dossiers: list[Dossier]) -> None:
+        events = [e for d in dossiers for e in d.new_events]
+        self._inner.create_many(dossiers)
+        count_events(events)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
