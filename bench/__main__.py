@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import time
@@ -11,6 +12,9 @@ import bench
 
 
 def main(selected: list[str]) -> int:
+    # The figures are the output: the handlers' EMF metric lines and INFO logs would bury them.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
     if selected:
         names = [n for n in names if n.removeprefix("bench_") in selected or n in selected]

@@ -34,6 +34,12 @@ DEFAULT_OUT = PROJECT / "build" / "package"
 FUNCTION_ZIP_LIMIT = 15 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 
+# botocore ships the API models of every AWS service (~16 MB zipped of the layer's ~22 MB). The
+# functions call only these; tests/infra/test_package.py checks the code against this list, and
+# that each of them still builds a client from the trimmed layer.
+AWS_SERVICES_USED = ("dynamodb", "s3", "sesv2", "sns", "sqs", "ssm", "sts")
+_BOTOCORE_DATA = "/site-packages/botocore/data/"
+
 
 @dataclass(frozen=True)
 class ZipSize:
@@ -88,6 +94,25 @@ def add_templates(deployment_zip: Path, templates: Path = TEMPLATES) -> int:
     return added
 
 
+def trim_botocore_models(layer_zip: Path, keep: tuple[str, ...] = AWS_SERVICES_USED) -> int:
+    """Rewrite the layer without the API models of services the functions never call.
+
+    Files directly in botocore/data/ (endpoints, partitions, retry rules) stay. Returns the number
+    of entries dropped."""
+    trimmed = layer_zip.with_suffix(".trimmed.zip")
+    dropped = 0
+    with zipfile.ZipFile(layer_zip) as source, zipfile.ZipFile(trimmed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            _, marker, rest = info.filename.partition(_BOTOCORE_DATA)
+            service = rest.split("/", 1)[0] if marker and "/" in rest else None
+            if service is not None and service not in keep:
+                dropped += 1
+                continue
+            target.writestr(info, source.read(info))
+    trimmed.replace(layer_zip)
+    return dropped
+
+
 def build(out: Path = DEFAULT_OUT, stage: str = "prod") -> list[ZipSize]:
     """Package the stage into `out` (replaced) and return the sizes of its zips."""
     if out.exists():
@@ -98,6 +123,8 @@ def build(out: Path = DEFAULT_OUT, stage: str = "prod") -> list[ZipSize]:
     # Chalice copies its cached zip from .chalice/deployments/ into `out`: the cache stays untouched.
     if add_templates(deployment) == 0:
         raise RuntimeError(f"no templates found under {TEMPLATES}")
+    for layer in out.glob("layer-*.zip"):
+        trim_botocore_models(layer)
     sizes = [zip_size(path) for path in sorted(out.glob("*.zip"))]
     function = next(s for s in sizes if s.name == "deployment.zip")
     if function.zipped > FUNCTION_ZIP_LIMIT:

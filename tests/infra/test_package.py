@@ -75,3 +75,38 @@ def test_cfn_lint_finds_nothing_in_the_generated_template(package_dir: Path) -> 
     )
     # 0 = no errors and no warnings (2 = errors, 4 = warnings, 8 = informational).
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_layer_keeps_the_api_models_of_exactly_the_services_the_code_calls(package_dir: Path) -> None:
+    import re
+
+    called = {"dynamodb", "sts"}  # PynamoDB's DynamoDB, and the SDK's own credential calls
+    for path in (package.PROJECT / "chalicelib").rglob("*.py"):
+        called |= set(re.findall(r"""\bclient\(["']([a-z0-9-]+)["']""", path.read_text("utf-8")))
+    assert called == set(package.AWS_SERVICES_USED)
+
+    models = {
+        name.split("/botocore/data/", 1)[1].split("/", 1)[0]
+        for name in names(package_dir / "layer-deployment.zip")
+        if "/botocore/data/" in name and name.split("/botocore/data/", 1)[1].count("/")
+    }
+    assert models == set(package.AWS_SERVICES_USED)
+
+
+def test_every_service_used_builds_a_client_from_the_trimmed_layer(package_dir: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(package_dir / "layer-deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    site_packages = tmp_path / LAYER_SITE_PACKAGES
+    code = (
+        "import sys, boto3, botocore; "
+        f"assert botocore.__file__.startswith({str(site_packages)!r}), botocore.__file__; "
+        f"[boto3.client(s, region_name='eu-west-1') for s in {list(package.AWS_SERVICES_USED)!r}]; "
+        "import pynamodb.connection; print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site_packages)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "ok", result.stderr
