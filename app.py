@@ -30,6 +30,10 @@ logger = Logger(service="debtflow")
 
 UPLOADS_QUEUE = os.environ.get("UPLOADS_QUEUE_NAME", "debtflow-uploads")
 ACTIONS_QUEUE = os.environ.get("ACTIONS_QUEUE_NAME", "debtflow-actions")
+IMPORT_CHUNKS_QUEUE = os.environ.get("IMPORT_CHUNKS_QUEUE_NAME", "debtflow-import-chunks")
+# SES publishes bounces and complaints here (the configuration set's event destination);
+# infra/resources.json points the subscription at the stack's topic.
+EMAIL_EVENTS_TOPIC = os.environ.get("EMAIL_EVENTS_TOPIC_NAME", "debtflow-email-events")
 
 
 # Management routes (hand-over decisions, arrangements, the call worklist) answer only requests
@@ -89,6 +93,32 @@ def import_upload(event: Any) -> None:
             )
 
 
+# One shard of a large list that import_upload split (services/import_chunks.py).
+@app.on_sqs_message(queue=IMPORT_CHUNKS_QUEUE, batch_size=1)
+def import_chunk(event: Any) -> None:
+    import json
+
+    from chalicelib.services.import_chunks import ImportChunk
+    from chalicelib.services.import_chunks import import_chunk as run_chunk
+
+    for record in event:
+        chunk = ImportChunk.from_message(json.loads(record.body))
+        logger.append_keys(correlation_id=f"upload:{chunk.key}:{chunk.etag}", shard=chunk.shard)
+        with metrics.published():
+            result = run_chunk(chunk, bootstrap.now(), bootstrap.import_deps())
+        if result is not None:
+            logger.info(
+                "split upload imported",
+                extra={
+                    "client_id": result.client_id,
+                    "status": result.status,
+                    "rows": result.rows,
+                    "opened": len(result.opened),
+                    "closed": len(result.closed),
+                },
+            )
+
+
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def sweep_due(event: Any) -> None:
     from chalicelib.services.sweep import sweep_due as run_sweep
@@ -107,6 +137,23 @@ def process_dossier_action(event: Any) -> None:
         with metrics.published():
             outcome = run_due_action(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps())
         logger.info("dossier action", extra={"client_id": client_id, "outcome": outcome.value})
+
+
+@app.on_sns_message(topic=EMAIL_EVENTS_TOPIC)
+def ses_feedback(event: Any) -> None:
+    from chalicelib.adapters.ses_events import feedback_from_sns_message
+    from chalicelib.services.email_feedback import FeedbackOutcome, on_email_feedback
+
+    feedback = feedback_from_sns_message(event.message, bootstrap.now())
+    logger.append_keys(correlation_id=f"ses:{feedback.message_id}")
+    with metrics.published():
+        outcome = on_email_feedback(feedback, bootstrap.feedback_deps())
+        if outcome is FeedbackOutcome.ADDRESS_REJECTED:
+            metrics.count("EmailAddressesRejected")
+        elif outcome is FeedbackOutcome.UNKNOWN_MESSAGE:
+            metrics.count("EmailFeedbackUnmatched")
+    # No address in the log: the message id is enough to find it in SES.
+    logger.info("ses feedback", extra={"kind": feedback.kind.value, "outcome": outcome.value})
 
 
 @app.route(

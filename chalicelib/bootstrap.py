@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.services.dossier_actions import ActionDeps
+    from chalicelib.services.email_feedback import FeedbackDeps
     from chalicelib.services.handover import HandoverDeps
     from chalicelib.services.import_upload import ImportDeps
     from chalicelib.services.ports import (
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
         Mailer,
         PaymentGateway,
         PaymentLinkRegistry,
+        SentEmailIndex,
         SmsSender,
         UploadLedger,
     )
@@ -55,6 +57,9 @@ class Settings:
     aws_endpoint_url: str | None
     # Connect and read timeouts towards Mollie (its webhook call gives us 15 s in all).
     mollie_timeout_seconds: tuple[float, float] = (3.0, 8.0)
+    # The queue of a large list's shard chunks (import_chunk); unset: every list in one go.
+    import_chunks_queue_url: str = ""
+    import_shard_above_rows: int = 50_000
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -71,6 +76,8 @@ class Settings:
                 float(env.get("MOLLIE_CONNECT_TIMEOUT", "3")),
                 float(env.get("MOLLIE_READ_TIMEOUT", "8")),
             ),
+            import_chunks_queue_url=env.get("IMPORT_CHUNKS_QUEUE_URL", ""),
+            import_shard_above_rows=int(env.get("IMPORT_SHARD_ABOVE_ROWS", "50000")),
         )
 
 
@@ -154,15 +161,20 @@ def action_queue() -> ActionQueue:
 
 
 def import_deps() -> ImportDeps:
+    from chalicelib.adapters.s3_chunks import S3ChunkStore, SqsChunkQueue
     from chalicelib.adapters.s3_list_digests import S3ListDigests
     from chalicelib.services.import_upload import ImportDeps
 
+    queue_url = settings().import_chunks_queue_url
     return ImportDeps(
         clients=client_directory(),
         dossiers=dossier_repository(),
         ledger=upload_ledger(),
         files=file_store(),
         digests=S3ListDigests(settings().uploads_bucket),
+        chunks=S3ChunkStore(settings().uploads_bucket) if queue_url else None,
+        chunk_queue=SqsChunkQueue(queue_url) if queue_url else None,
+        shard_above_rows=settings().import_shard_above_rows,
     )
 
 
@@ -178,7 +190,22 @@ def action_deps() -> ActionDeps:
         links=payment_link_registry(),
         sms=sms_sender(),
         files=file_store(),
+        sent_emails=sent_email_index(),
     )
+
+
+@cache
+def sent_email_index() -> SentEmailIndex:
+    from chalicelib.adapters.sent_emails import DynamoSentEmailIndex
+
+    _bind_table()
+    return DynamoSentEmailIndex()
+
+
+def feedback_deps() -> FeedbackDeps:
+    from chalicelib.services.email_feedback import FeedbackDeps
+
+    return FeedbackDeps(dossiers=dossier_repository(), sent_emails=sent_email_index())
 
 
 def handover_deps() -> HandoverDeps:
@@ -228,6 +255,7 @@ def reset() -> None:
         mailer,
         action_queue,
         sms_sender,
+        sent_email_index,
         client,
     ):
         factory.cache_clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import itertools
+import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -104,10 +105,11 @@ class FakeUploadLedger:
     def __init__(self) -> None:
         self.claims: dict[tuple[str, str, str], str] = {}
         self.claimed_at: dict[tuple[str, str, str], datetime] = {}
+        self.done_shards: dict[tuple[str, str, str], set[int]] = {}
 
     def claim(self, client_id: str, key: str, etag: str, now: datetime) -> Claim:
         held = self.claims.get((client_id, key, etag))
-        if held == "imported":
+        if held in ("imported", "split"):
             return Claim.DONE
         if held is not None and now - self.claimed_at[(client_id, key, etag)] < CLAIM_LEASE:
             return Claim.BUSY
@@ -120,6 +122,21 @@ class FakeUploadLedger:
 
     def release(self, client_id: str, key: str, etag: str) -> None:
         self.claims.pop((client_id, key, etag), None)
+
+    def split(self, client_id: str, key: str, etag: str) -> None:
+        assert (client_id, key, etag) in self.claims
+        self.claims[(client_id, key, etag)] = "split"
+
+    def shard_done(self, client_id: str, key: str, etag: str, shard: int) -> frozenset[int]:
+        assert (client_id, key, etag) in self.claims
+        done = self.done_shards.setdefault((client_id, key, etag), set())
+        done.add(shard)
+        return frozenset(done)
+
+    def shards(self, client_id: str, key: str, etag: str) -> tuple[str | None, frozenset[int]]:
+        return self.claims.get((client_id, key, etag)), frozenset(
+            self.done_shards.get((client_id, key, etag), ())
+        )
 
 
 class FakeFileStore:
@@ -336,3 +353,56 @@ class FakeSmsSender:
     def send(self, sms: Any) -> str:
         self.sent.append(sms)
         return f"sns-{len(self.sent)}"
+
+
+class FakeChunkWriter:
+    def __init__(self, store: FakeChunkStore, prefix: str) -> None:
+        self.store, self.prefix = store, prefix
+        self.pending: dict[int, list[list[Any]]] = {}
+
+    def add(self, shard: int, record: list[Any]) -> None:
+        # Through JSON, as the S3 adapter stores them.
+        self.pending.setdefault(shard, []).append(json.loads(json.dumps(record)))
+
+    def close(self) -> None:
+        for shard in range(16):
+            self.store.chunks[(self.prefix, shard)] = self.pending.get(shard, [])
+
+
+class FakeChunkStore:
+    def __init__(self) -> None:
+        self.chunks: dict[tuple[str, int], list[list[Any]]] = {}
+        self.documents: dict[str, str] = {}
+
+    def writer(self, prefix: str) -> FakeChunkWriter:
+        return FakeChunkWriter(self, prefix)
+
+    def records(self, prefix: str, shard: int) -> Iterator[list[Any]]:
+        return iter(self.chunks[(prefix, shard)])
+
+    def put_json(self, prefix: str, name: str, data: Any) -> None:
+        self.documents[f"{prefix}/{name}"] = json.dumps(data)
+
+    def get_json(self, prefix: str, name: str) -> Any:
+        if f"{prefix}/{name}" not in self.documents:
+            raise FileNotFoundError(name)
+        return json.loads(self.documents[f"{prefix}/{name}"])
+
+
+class FakeChunkQueue:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def enqueue(self, messages: list[dict[str, Any]]) -> None:
+        self.messages.extend(messages)
+
+
+class FakeSentEmailIndex:
+    def __init__(self) -> None:
+        self.recipients: dict[str, Any] = {}
+
+    def remember(self, message_id: str, recipient: Any, now: datetime) -> None:
+        self.recipients[message_id] = recipient
+
+    def find(self, message_id: str) -> Any:
+        return self.recipients.get(message_id)

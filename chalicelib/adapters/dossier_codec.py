@@ -61,6 +61,8 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         if dossier.fourteen_day_letter
         else None,
         "call_tasks": [_call_task_to_dict(t) for t in dossier.call_tasks],
+        # Added with SES feedback (issue 4); older items have none.
+        "undeliverable_emails": list(dossier.undeliverable_emails),
     }
 
 
@@ -194,6 +196,7 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
         if data.get("fourteen_day_letter")
         else None,
         call_tasks=tuple(_call_task_from_dict(t) for t in data.get("call_tasks", ())),
+        undeliverable_emails=tuple(data.get("undeliverable_emails", ())),
         version=version,
     )
 

@@ -324,7 +324,7 @@ class DynamoUploadLedger:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
             held = UploadItem.get(pk, sk, consistent_read=True)
-            return Claim.DONE if held.status == "imported" else Claim.BUSY
+            return Claim.DONE if held.status in ("imported", "split") else Claim.BUSY
         return Claim.CLAIMED
 
     def complete(self, client_id: str, key: str, etag: str, summary: dict[str, Any]) -> None:
@@ -334,3 +334,25 @@ class DynamoUploadLedger:
     def release(self, client_id: str, key: str, etag: str) -> None:
         pk, sk = self._keys(client_id, key, etag)
         UploadItem(pk, sk, status="released").delete()
+
+    def split(self, client_id: str, key: str, etag: str) -> None:
+        pk, sk = self._keys(client_id, key, etag)
+        UploadItem(pk, sk, status="importing").update(
+            actions=[UploadItem.status.set("split")], condition=UploadItem.pk.exists()
+        )
+
+    def shard_done(self, client_id: str, key: str, etag: str, shard: int) -> frozenset[int]:
+        # ADD to a set is idempotent: a redelivered chunk (or a replay after a lost response)
+        # adds nothing. The condition keeps a released claim from being recreated.
+        pk, sk = self._keys(client_id, key, etag)
+        item = UploadItem(pk, sk, status="importing")
+        item.update(actions=[UploadItem.shards.add({shard})], condition=UploadItem.pk.exists())
+        return frozenset(int(s) for s in item.shards or ())
+
+    def shards(self, client_id: str, key: str, etag: str) -> tuple[str | None, frozenset[int]]:
+        pk, sk = self._keys(client_id, key, etag)
+        try:
+            item = UploadItem.get(pk, sk, consistent_read=True)
+        except UploadItem.DoesNotExist:
+            return None, frozenset()
+        return item.status, frozenset(int(s) for s in item.shards or ())

@@ -7,7 +7,9 @@ Item collections (PK):
 - `UPLOAD#<client>#<key>`: one marker per imported file version (SK `ETAG#<etag>`), so a
   redelivered S3 notification imports nothing twice;
 - `CLIENTS`: one entry per client (SK `<client_id>`), so daily jobs list clients with a Query;
-- `PAYLINK#<client>#<link_id>`: which dossier a Mollie payment link belongs to (SK `LINK`).
+- `PAYLINK#<client>#<link_id>`: which dossier a Mollie payment link belongs to (SK `LINK`);
+- `SESMSG#<message id>`: which dossier an e-mail SES accepted was for (SK `MESSAGE`), so a bounce
+  or complaint finds its dossier; expires (TTL `expires_at`) when SES feedback can no longer come.
 GSIs: `by_client` (listing for the dashboard) and the sparse, sharded `due` index that the sweep
 queries: only dossiers with a next action carry its keys, so the sweep's cost grows with the due
 set, not with the table.
@@ -19,7 +21,7 @@ import os
 import zlib
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -114,6 +116,7 @@ class UploadItem(Model):
     status = UnicodeAttribute()
     claimed_at = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)
+    shards = NumberSetAttribute(null=True)  # a split import's finished shards
 
 
 class PaymentLinkItem(Model):
@@ -129,7 +132,28 @@ class PaymentLinkItem(Model):
     body = UnicodeAttribute()
 
 
-MODELS: tuple[type[Model], ...] = (DossierItem, EventItem, ClientItem, UploadItem, PaymentLinkItem)
+class SentEmailItem(Model):
+    """An SES message id's dossier; removed by the table's TTL."""
+
+    class Meta:
+        table_name = _TABLE_NAME
+        region = _REGION
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+MODELS: tuple[type[Model], ...] = (
+    DossierItem,
+    EventItem,
+    ClientItem,
+    UploadItem,
+    PaymentLinkItem,
+    SentEmailItem,
+)
 
 
 def bind(table_name: str, *, host: str | None = None, region: str | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from chalicelib.domain.errors import DebtflowError
@@ -37,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
             actor="cli",
         )
     except DebtflowError as error:
-        print(f"error: {error}")
-        return 2
+        print(f"debtflow arrangement: {error}", file=sys.stderr)
+        return 1
     assert dossier.arrangement is not None
     for item in dossier.arrangement.installments:
         print(f"{item.number}. {item.due_date.isoformat()}  {format_eur(item.amount_cents)}")

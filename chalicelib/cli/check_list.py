@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -72,7 +73,28 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=check_list)
 
 
+def client_mapping(client_id: str | None) -> tuple[Mapping[str, str] | None, str]:
+    """The client's column mapping when AWS is configured (TABLE_NAME set), else None; plus a note
+    saying which mapping the check used."""
+    if not client_id or not os.environ.get("TABLE_NAME"):
+        return None, "using the default column mapping (set TABLE_NAME to use the client's own)"
+    from chalicelib import bootstrap
+
+    client = bootstrap.client_directory().get(client_id)
+    if client is None:
+        return (
+            None,
+            f"no client {client_id!r} in {os.environ['TABLE_NAME']}: using the default column mapping",
+        )
+    if not client.column_mapping:
+        return None, f"client {client_id} has no column mapping of its own: using the default one"
+    return dict(client.column_mapping), f"using client {client_id}'s column mapping"
+
+
 def check_list(args: argparse.Namespace, column_mapping: Mapping[str, str] | None = None) -> int:
+    if column_mapping is None:
+        column_mapping, note = client_mapping(getattr(args, "client", None))
+        print(note, file=sys.stderr)
     settings = ImportSettings(default_debtor_type=DebtorType(args.default_type))
     if column_mapping:
         settings = replace(settings, column_mapping=column_mapping)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.money import format_eur
 
 
 class ArrangementRefused(InvalidRequest):
@@ -181,8 +182,8 @@ def check_approval(
         return
     if amount_cents > rules.approval_above_cents or count > rules.approval_above_installments:
         raise ArrangementNeedsApproval(
-            f"plans above {rules.approval_above_cents} cents or {rules.approval_above_installments} "
-            "installments need the client's approval"
+            f"a plan for more than {format_eur(rules.approval_above_cents)} or more than "
+            f"{rules.approval_above_installments} installments needs the client's approval"
         )
 
 

@@ -49,6 +49,8 @@ class Trigger(StrEnum):
     CLIENT_PAUSED_DUNNING = "client_paused_dunning"
     CLIENT_RESUMED_DUNNING = "client_resumed_dunning"
     PAYMENT_PROMISED = "payment_promised"
+    # SES reported a permanent bounce or a complaint: the address is not used again.
+    EMAIL_ADDRESS_REJECTED = "email_address_rejected"
 
 
 _DUNNING = (Status.OPEN, Status.REMINDED)
@@ -72,6 +74,9 @@ TRANSITIONS: dict[tuple[Status, Trigger], Status] = {
     (Status.PAUSED, Trigger.CLIENT_RESUMED_DUNNING): Status.REMINDED,
     # A debtor's promise on the phone changes no status; the next step waits for the promised day.
     **{(s, Trigger.PAYMENT_PROMISED): s for s in _DUNNING},
+    # A bounce may arrive in any state (the last reminder bounces after the debtor paid); the status
+    # stays, the address is marked unusable so later messages take the next channel.
+    **{(s, Trigger.EMAIL_ADDRESS_REJECTED): s for s in Status},
     **{(s, Trigger.FULLY_PAID): Status.PAID for s in (*_ACTIVE,)},
     **{(s, Trigger.SETTLED_BY_CLIENT): Status.SETTLED_BY_CLIENT for s in (*_ACTIVE, Status.HANDED_OVER)},
     **{(s, Trigger.WITHDRAWN_BY_CLIENT): Status.WITHDRAWN for s in _ACTIVE},
@@ -124,6 +129,8 @@ class SentMessage:
     confirmed: bool = False
     # Where the rendered text or PDF is kept (S3 key), so the file shows exactly what was sent.
     s3_key: str | None = None
+    # What the provider reported afterwards, e.g. "bounce:Permanent/General" or "complaint:abuse".
+    feedback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,10 @@ class Dossier:
     last_step_at: datetime | None = None
     fourteen_day_letter: FourteenDayLetter | None = None
     call_tasks: tuple[CallTask, ...] = ()
+    # E-mail addresses SES reported as bouncing permanently or complaining (lower case). Kept on the
+    # dossier, not on the debtor details the client's list overwrites: a re-import of the same
+    # address leaves it unusable; a different address from the client is used again.
+    undeliverable_emails: tuple[str, ...] = ()
     version: int | None = None
     new_events: list[AuditEvent] = field(default_factory=list)
 
@@ -214,6 +225,14 @@ class Dossier:
     def due_cents(self) -> int:
         """What the debtor owes now: open principal plus open costs and interest."""
         return self.open_cents + self.open_costs_cents + self.open_interest_cents
+
+    @property
+    def usable_email(self) -> str | None:
+        """The debtor's e-mail address, unless it bounced permanently or drew a complaint."""
+        email = self.debtor.email
+        if not email or email.strip().lower() in self.undeliverable_emails:
+            return None
+        return email
 
     @property
     def is_active(self) -> bool:
@@ -349,6 +368,41 @@ class Dossier:
                 details={"step": step, "channel": channel, "provider_id": provider_id},
             )
         )
+
+    def record_email_feedback(
+        self, step: int, channel: str, feedback: str, *, at: datetime, actor: str, reason: str, **details: Any
+    ) -> bool:
+        """Note SES's report on the e-mail of (step, channel); False when it was noted already
+        (SNS delivers at least once)."""
+        known = next((m for m in self.messages if (m.step, m.channel) == (step, channel)), None)
+        if known is not None and known.feedback == feedback:
+            return False
+        self.messages = tuple(
+            replace(m, feedback=feedback) if (m.step, m.channel) == (step, channel) else m
+            for m in self.messages
+        )
+        self.record(
+            AuditEvent(
+                at=at,
+                what="email_feedback",
+                actor=actor,
+                reason=reason,
+                details={"step": step, "channel": channel, "feedback": feedback, **details},
+            )
+        )
+        return True
+
+    def reject_email_address(
+        self, address: str, *, at: datetime, actor: str, reason: str, **details: Any
+    ) -> bool:
+        """SES reported `address` as bouncing permanently or complaining: stop using it. True when
+        the address was newly marked; a repeated notification changes nothing."""
+        normalised = address.strip().lower()
+        if not normalised or normalised in self.undeliverable_emails:
+            return False
+        self.apply(Trigger.EMAIL_ADDRESS_REJECTED, at=at, actor=actor, reason=reason, **details)
+        self.undeliverable_emails = (*self.undeliverable_emails, normalised)
+        return True
 
     # --- payments ----------------------------------------------------------------------------
 

@@ -68,6 +68,10 @@ class Condition(StrEnum):
     CLIENT_STARTS_WITH_PRECOLLECTION_NOTICE = "client_starts_with_precollection_notice"
     CLIENT_WANTS_PHONE_CONTACT = "client_wants_phone_contact"
     HAS_EMAIL = "has_email"
+    # An address that has not bounced permanently or drawn a complaint (SES feedback).
+    HAS_USABLE_EMAIL = "has_usable_email"
+    NO_USABLE_EMAIL = "no_usable_email"
+    NO_MOBILE_PHONE = "no_mobile_phone"
     HAS_PHONE = "has_phone"
     HAS_MOBILE_PHONE = "has_mobile_phone"
     HAS_POSTAL_ADDRESS = "has_postal_address"
@@ -94,6 +98,12 @@ def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -
             return client.phone_contact
         case Condition.HAS_EMAIL:
             return bool(debtor.email)
+        case Condition.HAS_USABLE_EMAIL:
+            return dossier.usable_email is not None
+        case Condition.NO_USABLE_EMAIL:
+            return dossier.usable_email is None
+        case Condition.NO_MOBILE_PHONE:
+            return not debtor.mobile_e164
         case Condition.HAS_PHONE:
             return bool(debtor.phone_e164)
         case Condition.HAS_MOBILE_PHONE:

@@ -27,8 +27,8 @@ from chalicelib.domain.errors import (
     UnknownClient,
 )
 from chalicelib.domain.money import format_eur
-from chalicelib.services.dossier_actions import ActionDeps, ActionOutcome
-from chalicelib.services.message_content import email_for_debtor
+from chalicelib.services.dossier_actions import ActionDeps, ActionOutcome, remember_email
+from chalicelib.services.message_content import email_for_debtor, language_of, long_date
 from chalicelib.services.payments import payment_link_for
 from chalicelib.services.ports import ClientDirectory, DossierRepository
 from chalicelib.services.retry import on_conflict_retry
@@ -40,10 +40,9 @@ LINK_LEAD_DAYS = 7
 FIRST_DUE_DAYS = 14
 # Messages go out in the morning (UTC); the dunning runner applies the contact window.
 SEND_AT = time(8, 0)
-# Until issue 4 adds dedicated templates, installment messages use the reminder template with
-# the installment's amount as the total.
-INSTALLMENT_TEMPLATE = "reminder_1"
-MISSED_TEMPLATE = "reminder_2"
+# templates/email/<language>/installment_*.{txt,html}: the installment's amount, due date and link.
+INSTALLMENT_TEMPLATE = "installment_due"
+MISSED_TEMPLATE = "installment_missed"
 
 
 @dataclass(frozen=True)
@@ -199,7 +198,9 @@ def _send(
     dossier.arrangement = dossier.arrangement.mark(
         item.number, link_sent=True, reminded=True if reminder else None
     )
-    channel = "email" if dossier.debtor.email else "none"
+    # A bounced address (services/email_feedback.py) is not used: the installment is then recorded
+    # unsent and the client sees it on the dossier.
+    channel = "email" if dossier.usable_email else "none"
     dossier.record_message(
         SentMessage(
             dossier.step,
@@ -213,8 +214,20 @@ def _send(
     )
     dossier.next_action_at = next_arrangement_action(dossier.arrangement, client.arrangement_rules.grace_days)
     email = (
-        email_for_debtor(client, dossier, template, link.checkout_url, total=format_eur(item.open_cents))
-        if dossier.debtor.email
+        email_for_debtor(
+            client,
+            dossier,
+            template,
+            link.checkout_url,
+            total=format_eur(item.open_cents),
+            installment_number=item.number,
+            installments_total=len(dossier.arrangement.installments),
+            installment_amount=format_eur(item.open_cents),
+            installment_due_date=long_date(item.due_date, language_of(client, dossier)),
+            # The missed-installment e-mail warns only when one more miss really ends the plan.
+            last_chance=dossier.arrangement.missed_count >= client.arrangement_rules.misses_allowed,
+        )
+        if dossier.usable_email
         else None
     )
     if not _save(deps, dossier):
@@ -222,6 +235,7 @@ def _send(
     if email is None:
         return ActionOutcome.NO_CONTACT_DETAILS
     provider_id = deps.mailer.send(email)
+    remember_email(deps, dossier, dossier.step, f"{channel}-installment-{item.number}", provider_id, now)
 
     def confirm() -> None:
         fresh = deps.dossiers.get(dossier.client_id, dossier.debtor_id)

@@ -54,6 +54,7 @@ from chalicelib.domain.policies import (
     PolicyStep,
     load_policy,
 )
+from chalicelib.services.email_feedback import NO_SENT_EMAIL_INDEX
 from chalicelib.services.message_content import (
     email_for_client,
     email_for_debtor,
@@ -66,11 +67,13 @@ from chalicelib.services.ports import (
     ClientDirectory,
     DossierRepository,
     Email,
+    EmailRecipient,
     FileStore,
     LetterRenderer,
     Mailer,
     PaymentGateway,
     PaymentLinkRegistry,
+    SentEmailIndex,
     Sms,
     SmsSender,
 )
@@ -104,6 +107,8 @@ class ActionDeps:
     letters: LetterRenderer = field(default_factory=PdfLetterRenderer)
     # Issue 5: which dossier a Mollie payment link belongs to (services/payments.py).
     links: PaymentLinkRegistry = UNTRACKED_LINKS
+    # Issue 4: which dossier an SES message id belongs to, for bounces (services/email_feedback.py).
+    sent_emails: SentEmailIndex = NO_SENT_EMAIL_INDEX
 
 
 @dataclass(frozen=True)
@@ -305,7 +310,9 @@ def _send_messages(
         if item.sms is not None and deps.sms is not None:
             confirmed.append((item.channel.value, deps.sms.send(item.sms)))
         elif item.email is not None:
-            confirmed.append((item.channel.value, deps.mailer.send(item.email)))
+            message_id = deps.mailer.send(item.email)
+            remember_email(deps, dossier, step.step, item.channel.value, message_id, now)
+            confirmed.append((item.channel.value, message_id))
     _confirm(deps, dossier.client_id, dossier.debtor_id, step.step, confirmed, now)
     return ActionOutcome.SENT
 
@@ -381,6 +388,15 @@ def _request_handover_decision(
         now,
     )
     return ActionOutcome.HANDOVER_REQUESTED
+
+
+def remember_email(
+    deps: ActionDeps, dossier: Dossier, step: int, channel: str, message_id: str, now: datetime
+) -> None:
+    """Right after SES accepted a debtor's e-mail: its message id leads a bounce back here."""
+    deps.sent_emails.remember(
+        message_id, EmailRecipient(dossier.client_id, dossier.debtor_id, step, channel), now
+    )
 
 
 def _save_quietly(deps: ActionDeps, dossier: Dossier) -> bool:

@@ -44,7 +44,17 @@ from chalicelib.domain.reconciliation import (
     reconcile,
 )
 from chalicelib.importing import ImportSettings, UnreadableList, read_debtor_list
+from chalicelib.services.list_chunks import (
+    MANIFEST,
+    SHARDS,
+    ListSplitter,
+    by_shard,
+    context_name,
+    upload_prefix,
+)
 from chalicelib.services.ports import (
+    ChunkQueue,
+    ChunkStore,
     Claim,
     ClientDirectory,
     DossierRepository,
@@ -60,6 +70,9 @@ PAID_ITEMS = "paid"
 CONFIRM_SUFFIXES = (".bevestigd", ".confirm")
 READ_BATCH = 100  # BatchGetItem's limit
 SAVE_BATCH = 50  # dossier + events = 2 of TransactWriteItems' 100 items
+# A list with more accepted rows than this is split into shard chunks, imported in parallel by
+# `import_chunk` (services/import_chunks.py); below it one invocation imports it all.
+SHARD_ABOVE_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,7 @@ class ImportResult:
     invoices_settled: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     confirmed: bool = False
+    split: bool = False  # split into shard chunks: the chunk handlers finish the import
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +146,10 @@ class ImportDeps:
     files: FileStore
     policy: Policy | None = None
     digests: ListDigests = field(default_factory=NoListDigests)
+    # Without a chunk store and queue every list is imported in one invocation.
+    chunks: ChunkStore | None = None
+    chunk_queue: ChunkQueue | None = None
+    shard_above_rows: int = SHARD_ABOVE_ROWS
 
 
 def client_of(key: str) -> tuple[str, str, str] | None:
@@ -179,12 +197,24 @@ def import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> ImportR
     settings = ImportSettings(
         default_debtor_type=client.default_debtor_type, column_mapping=dict(client.column_mapping)
     )
+    prefix = upload_prefix(client_id, cmd.key, cmd.etag)
     try:
-        result = _import(kind, client_id, list_key, now, deps, settings, confirmed=target is not None)
+        result = _import(
+            kind, client_id, list_key, now, deps, settings, confirmed=target is not None, prefix=prefix
+        )
     except Exception:
         # Let the retry (SQS redelivery) import the file from scratch; nothing is half-claimed.
         deps.ledger.release(client_id, cmd.key, cmd.etag)
         raise
+    if result.split:
+        assert deps.chunk_queue is not None
+        # Queued before the ledger says so: a crash in between leaves the claim to go stale and
+        # the file to be split again (same chunks, same keys); a chunk delivered twice is harmless.
+        deps.chunk_queue.enqueue(
+            [{"client_id": client_id, "key": cmd.key, "etag": cmd.etag, "shard": shard} for shard in SHARDS]
+        )
+        deps.ledger.split(client_id, cmd.key, cmd.etag)
+        return result
     listed = client_of(list_key)
     _write_reports(deps.files, client_id, listed[2] if listed else file_name, result)
     # The lists stay in the report in S3; a ledger item must stay far below DynamoDB's 400 KB.
@@ -220,19 +250,31 @@ def _import(
     settings: ImportSettings,
     *,
     confirmed: bool,
+    prefix: str = "",
 ) -> ImportResult:
     result = ImportResult(client_id, key, confirmed=confirmed)
     lines_by_debtor: dict[str, list[InvoiceLine]] = defaultdict(list)
+    splitter: ListSplitter | None = None
     try:
         reader = read_debtor_list(deps.files.open(key), PurePosixPath(key).name, settings)
         for row in reader:
             if isinstance(row, RejectedRow):
                 result.rejected.append(row)
                 continue
-            lines_by_debtor[row.debtor.debtor_id].append(row)
             result.accepted += 1
             if not row.paid:
                 result.total_open_cents += row.open_cents
+            if splitter is not None:
+                splitter.add(row)
+                continue
+            lines_by_debtor[row.debtor.debtor_id].append(row)
+            if deps.chunks is not None and result.accepted > deps.shard_above_rows:
+                # Too large for one invocation's memory: from here on rows go to shard chunks.
+                splitter = ListSplitter(deps.chunks.writer(prefix))
+                for lines in lines_by_debtor.values():
+                    for line in lines:
+                        splitter.add(line)
+                lines_by_debtor = defaultdict(list)
         result.rows = reader.rows_seen
     except FileNotFoundError:
         result.status = "rejected_file"
@@ -244,15 +286,18 @@ def _import(
 
     paid_items = kind == PAID_ITEMS
     known = deps.dossiers.debtor_index(client_id)
+    listed: ListSplitter | dict[str, list[InvoiceLine]] = (
+        splitter if splitter is not None else lines_by_debtor
+    )
     missing: list[str] = []
     hold = False
     if not paid_items:
         active = [d for d, is_active in known.items() if is_active]
-        missing = [d for d in active if d not in lines_by_debtor]
-        if not confirmed and is_partial_list(len(lines_by_debtor), len(active)):
+        missing = [d for d in active if d not in listed]
+        if not confirmed and is_partial_list(len(listed), len(active)):
             hold, result.status = True, "held_for_confirmation"
             result.error = (
-                f"this list names {len(lines_by_debtor)} debtors while {len(active)} have open dossiers; "
+                f"this list names {len(listed)} debtors while {len(active)} have open dossiers; "
                 f"nothing was closed. Upload the complete list, or confirm that the others paid the "
                 f"club directly by uploading an empty file named "
                 f"'{PurePosixPath(key).name}{CONFIRM_SUFFIXES[0]}'."
@@ -267,12 +312,37 @@ def _import(
         deps,
         result,
     )
+    if splitter is not None:
+        assert deps.chunks is not None
+        _finish_split(deps.chunks, prefix, splitter, known, missing, kind, result)
+        return result
     shards = range(DIGEST_SHARDS)
     before = {} if paid_items else deps.digests.load(client_id, shards)
     after = apply_list(context, lines_by_debtor, known, missing, before)
     if not paid_items:
         save_digests(deps.digests, client_id, shards, before, after, missing if hold else [])
     return result
+
+
+def _finish_split(
+    chunks: ChunkStore,
+    prefix: str,
+    splitter: ListSplitter,
+    known: dict[str, bool],
+    missing: list[str],
+    kind: str,
+    result: ImportResult,
+) -> None:
+    """Store the chunks, each shard's context and the manifest; the caller queues the chunks."""
+    splitter.writer.close()
+    for shard, context in zip(SHARDS, by_shard(known, missing), strict=True):
+        chunks.put_json(prefix, context_name(shard), context)
+    chunks.put_json(
+        prefix,
+        MANIFEST,
+        {"kind": kind, "hold": result.status == "held_for_confirmation", "result": result.to_dict()},
+    )
+    result.split = True
 
 
 def apply_list(

@@ -81,8 +81,9 @@ def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
 def email_for_debtor(
     client: Client, dossier: Dossier, template: str, payment_url: str, **extra: Any
 ) -> Email:
-    if not dossier.debtor.email:
-        raise ValueError("the debtor has no e-mail address")
+    to = dossier.usable_email
+    if to is None:
+        raise ValueError("the debtor has no e-mail address that can be used")
     language = language_of(client, dossier)
     subject, text, html = render_email(
         template,
@@ -98,7 +99,7 @@ def email_for_debtor(
     return Email(
         sender=sender_address(client.name, client.sender_email),
         reply_to=client.reply_to_email,
-        to=dossier.debtor.email,
+        to=to,
         subject=subject,
         text=text,
         html=html,

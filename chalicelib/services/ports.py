@@ -80,6 +80,22 @@ class UploadLedger(Protocol):
         """Give up a claim after a crash-worthy failure so the retry can import the file."""
         ...
 
+    # --- a large list imported in shards (services/import_chunks.py) ---------------------------
+
+    def split(self, client_id: str, key: str, etag: str) -> None:
+        """The list was split into shard chunks and they are queued: a redelivered upload message
+        finds the file DONE (claim), the chunk handlers finish the import."""
+        ...
+
+    def shard_done(self, client_id: str, key: str, etag: str, shard: int) -> frozenset[int]:
+        """Add `shard` to the file's set of finished shards (adding it twice changes nothing);
+        returns the set after the update."""
+        ...
+
+    def shards(self, client_id: str, key: str, etag: str) -> tuple[str | None, frozenset[int]]:
+        """(status, finished shards) of a file version; status None when there is no claim."""
+        ...
+
 
 class ListDigests(Protocol):
     """A fingerprint per debtor of the client's last full list, in shards (see
@@ -88,6 +104,34 @@ class ListDigests(Protocol):
     def load(self, client_id: str, shards: Iterable[int]) -> dict[str, str]: ...
 
     def save(self, client_id: str, shard: int, digests: dict[str, str]) -> None: ...
+
+
+class ChunkWriter(Protocol):
+    def add(self, shard: int, record: list[Any]) -> None: ...
+
+    def close(self) -> None:
+        """Store every shard's chunk (an empty one too)."""
+        ...
+
+
+class ChunkStore(Protocol):
+    """Where a large list waits, split by debtor shard, for the chunk handlers; plus the small
+    JSON documents of that import (manifest, per-shard context and results). `prefix` names one
+    import (`state/<client>/imports/<upload id>`)."""
+
+    def writer(self, prefix: str) -> ChunkWriter: ...
+
+    def records(self, prefix: str, shard: int) -> Iterator[list[Any]]: ...
+
+    def put_json(self, prefix: str, name: str, data: Any) -> None: ...
+
+    def get_json(self, prefix: str, name: str) -> Any:
+        """FileNotFoundError when it was never written."""
+        ...
+
+
+class ChunkQueue(Protocol):
+    def enqueue(self, messages: list[dict[str, Any]]) -> None: ...
 
 
 class FileStore(Protocol):
@@ -203,6 +247,25 @@ class PaymentLinkRegistry(Protocol):
     def remember(self, link_id: str, owner: LinkOwner) -> None: ...
 
     def find(self, client_id: str, link_id: str) -> LinkOwner | None: ...
+
+
+@dataclass(frozen=True)
+class EmailRecipient:
+    """Whose e-mail an SES message id was: SES feedback names only the message id and the address."""
+
+    client_id: str
+    debtor_id: str
+    step: int
+    channel: str
+
+
+class SentEmailIndex(Protocol):
+    """SES message id -> the dossier the e-mail was sent for, remembered when the send is
+    confirmed, so a bounce or complaint can be traced without personal data in SES tags."""
+
+    def remember(self, message_id: str, recipient: EmailRecipient, now: datetime) -> None: ...
+
+    def find(self, message_id: str) -> EmailRecipient | None: ...
 
 
 class ActionQueue(Protocol):

@@ -19,6 +19,7 @@ class LocalNames:
     bucket: str = "debtflow-uploads-local"
     uploads_queue: str = "debtflow-uploads"
     actions_queue: str = "debtflow-actions"
+    import_chunks_queue: str = "debtflow-import-chunks"
     sender_email: str = "noreply@debtflow.example"
 
 
@@ -29,6 +30,8 @@ class Provisioned:
     actions_queue_url: str
     uploads_dlq_url: str
     actions_dlq_url: str
+    import_chunks_queue_url: str = ""
+    import_chunks_dlq_url: str = ""
 
 
 def resources() -> dict[str, Any]:
@@ -70,7 +73,11 @@ def provision(names: LocalNames = LocalNames(), region: str = "eu-west-1") -> Pr
         )
 
     queues: dict[str, str] = {}
-    for logical, name in (("Uploads", names.uploads_queue), ("Actions", names.actions_queue)):
+    for logical, name in (
+        ("Uploads", names.uploads_queue),
+        ("Actions", names.actions_queue),
+        ("ImportChunks", names.import_chunks_queue),
+    ):
         dlq_url = _queue(sqs, f"{name}-dlq", spec[f"{logical}DeadLetterQueue"]["Properties"], None)
         queues[f"{logical}Dlq"] = dlq_url
         queues[logical] = _queue(sqs, name, spec[f"{logical}Queue"]["Properties"], _arn(sqs, dlq_url))
@@ -102,5 +109,11 @@ def provision(names: LocalNames = LocalNames(), region: str = "eu-west-1") -> Pr
     if names.sender_email not in identities:
         ses.create_email_identity(EmailIdentity=names.sender_email)
     return Provisioned(
-        names, queues["Uploads"], queues["Actions"], queues["UploadsDlq"], queues["ActionsDlq"]
+        names,
+        queues["Uploads"],
+        queues["Actions"],
+        queues["UploadsDlq"],
+        queues["ActionsDlq"],
+        queues["ImportChunks"],
+        queues["ImportChunksDlq"],
     )

@@ -69,6 +69,8 @@ class LocalStack:
                 "ACTIONS_QUEUE_URL": self.provisioned.actions_queue_url,
                 "UPLOADS_QUEUE_NAME": self.names.uploads_queue,
                 "ACTIONS_QUEUE_NAME": self.names.actions_queue,
+                "IMPORT_CHUNKS_QUEUE_URL": self.provisioned.import_chunks_queue_url,
+                "IMPORT_CHUNKS_QUEUE_NAME": self.names.import_chunks_queue,
                 "MOLLIE_API_ENDPOINT": self.mollie.base_url,
                 "PUBLIC_API_URL": api,
             }
@@ -124,6 +126,7 @@ class LocalStack:
         handled = 0
         routes = (
             (self.provisioned.uploads_queue_url, app.import_upload, "import_upload"),
+            (self.provisioned.import_chunks_queue_url, app.import_chunk, "import_chunk"),
             (self.provisioned.actions_queue_url, app.process_dossier_action, "process_dossier_action"),
         )
         sqs = boto3.client("sqs", region_name=REGION)

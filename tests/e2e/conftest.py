@@ -56,6 +56,8 @@ class Pipeline:
     def import_uploads(self) -> list[str]:
         bodies = self.queued(self.aws.uploads_queue_url)
         self.deliver("import_upload", NAMES.uploads_queue, bodies)
+        # A large list comes back as one message per shard on the import-chunks queue.
+        self.deliver("import_chunk", NAMES.import_chunks_queue, self.queued(self.aws.import_chunks_queue_url))
         return bodies
 
     def sweep_and_act(self, at: datetime) -> None:
@@ -95,6 +97,7 @@ def pipeline(aws: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipe
         monkeypatch.setenv("TABLE_NAME", NAMES.table)
         monkeypatch.setenv("UPLOADS_BUCKET", NAMES.bucket)
         monkeypatch.setenv("ACTIONS_QUEUE_URL", aws.actions_queue_url)
+        monkeypatch.setenv("IMPORT_CHUNKS_QUEUE_URL", aws.import_chunks_queue_url)
         bootstrap.reset()
         mollie.add_account(DEMO_MOLLIE_KEY, name=DEMO_CLIENT.name)
         boto3.client("ssm", region_name=REGION).put_parameter(

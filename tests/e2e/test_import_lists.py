@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import boto3
+import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.dossier import Status
@@ -83,3 +84,40 @@ def test_the_next_days_full_list_a_paid_list_and_a_held_list_with_its_confirmati
     # Fatima's settled invoice is on the short list again: her dossier was reopened.
     active = bootstrap.dossier_repository().active_debtor_ids(CLUB)
     assert sorted(active) == ["10001", "10002"]
+
+
+def test_a_large_list_is_split_into_shards_imported_by_the_chunk_handler(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IMPORT_SHARD_ABOVE_ROWS", "3")  # the demo list counts as large here
+    bootstrap.reset()
+    # Read the settings now: inside an invocation Chalice's test client applies the stage's env.
+    assert bootstrap.import_deps().shard_above_rows == 3
+    sqs = boto3.client("sqs", region_name=REGION)
+
+    pipeline.upload()
+    uploads = pipeline.queued(pipeline.aws.uploads_queue_url)
+    pipeline.deliver("import_upload", NAMES.uploads_queue, uploads)
+    chunks = pipeline.queued(pipeline.aws.import_chunks_queue_url)
+    assert sorted(json.loads(body)["shard"] for body in chunks) == list(range(16))
+    pipeline.deliver("import_chunk", NAMES.import_chunks_queue, chunks[:-1])
+    s3 = boto3.client("s3", region_name=REGION)
+    name = "openstaande posten 30-11.csv"
+    assert "Contents" not in s3.list_objects_v2(Bucket=NAMES.bucket, Prefix=f"reports/{CLUB}/{name}")
+    pipeline.deliver("import_chunk", NAMES.import_chunks_queue, chunks[-1:] + chunks[:2])  # + redeliveries
+
+    summary = report(name)
+    assert (summary["status"], summary["dossiers_opened"], summary["rejected_count"]) == ("imported", 12, 0)
+    assert len(bootstrap.dossier_repository().active_debtor_ids(CLUB)) == 12
+    # The upload message again: imported once, nothing queued.
+    pipeline.deliver("import_upload", NAMES.uploads_queue, uploads)
+    assert sqs.receive_message(QueueUrl=pipeline.aws.import_chunks_queue_url).get("Messages", []) == []
+
+    # The next day's list without Fatima: closed by her shard's chunk.
+    pipeline.now = DAY_0 + timedelta(days=1)
+    day1 = "\n".join(line for line in DEMO_LIST.splitlines() if not line.startswith("10002;")) + "\n"
+    pipeline.upload(f"incoming/{CLUB}/dag1.csv", day1)
+    pipeline.import_uploads()
+    summary = report("dag1.csv")
+    assert (summary["closed"], summary["debtors_unchanged"]) == (["10002"], 11)
+    assert pipeline.dossier("10002").status is Status.SETTLED_BY_CLIENT

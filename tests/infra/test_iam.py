@@ -9,13 +9,23 @@ from typing import Any
 
 import pytest
 
-FUNCTIONS = ("ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler", "ReconcilePayments")
+FUNCTIONS = (
+    "ImportUpload",
+    "ImportChunk",
+    "SweepDue",
+    "ProcessDossierAction",
+    "APIHandler",
+    "ReconcilePayments",
+    "SesFeedback",
+)
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
+    "ImportChunk": "ImportChunkRole",
     "SweepDue": "SweepDueRole",
     "ProcessDossierAction": "ProcessDossierActionRole",
     "APIHandler": "ApiHandlerRole",
     "ReconcilePayments": "ReconcilePaymentsRole",
+    "SesFeedback": "SesFeedbackRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -38,7 +48,23 @@ EXPECTED_ACTIONS = {
         "dynamodb:BatchGetItem",
         "dynamodb:BatchWriteItem",
         "dynamodb:DeleteItem",
+        "dynamodb:UpdateItem",
         "dynamodb:Query",
+        "sqs:SendMessage",
+    },
+    # One shard of a large list: its chunk and context in, dossiers, digests, the ledger's set of
+    # finished shards and (the last one) the report out. No index query: the split pass did it.
+    "ImportChunk": LOGS
+    | CONSUME
+    | TABLE_KEY_WRITE
+    | ITEMS
+    | {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:ListBucket",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:UpdateItem",
     },
     "SweepDue": LOGS | TABLE_KEY_READ | {"dynamodb:Query", "sqs:SendMessage"},
     "ProcessDossierAction": LOGS
@@ -53,6 +79,8 @@ EXPECTED_ACTIONS = {
     | MOLLIE_KEYS
     | {"dynamodb:BatchGetItem", "dynamodb:Query", "s3:PutObject"},
     "ReconcilePayments": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | {"dynamodb:Query", "s3:PutObject"},
+    # Reads the SESMSG# item and the dossier, writes the dossier with its events: nothing else.
+    "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS,
 }
 
 # The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
@@ -185,6 +213,17 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_and_d
         assert allowed[action] == [j(TABLE)]
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["UploadsQueue", "Arn"]})]
+    assert allowed["sqs:SendMessage"] == [j({"Fn::GetAtt": ["ImportChunksQueue", "Arn"]})]
+
+
+def test_a_chunk_reads_only_state_and_writes_only_state_and_reports(template: dict[str, Any]) -> None:
+    allowed = grants(template, "ImportChunk")
+
+    assert sorted(allowed["s3:GetObject"]) == objects("state")
+    assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
+    assert allowed["dynamodb:UpdateItem"] == [j(TABLE)]
+    for action in CONSUME:
+        assert allowed[action] == [j({"Fn::GetAtt": ["ImportChunksQueue", "Arn"]})]
 
 
 def test_the_sweep_only_queries_the_due_index_and_feeds_the_actions_queue(template: dict[str, Any]) -> None:
@@ -237,6 +276,14 @@ def test_reconciliation_lists_clients_settles_payments_and_writes_reports(templa
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
     assert allowed["s3:PutObject"] == objects("reports")
+
+
+def test_ses_feedback_only_reads_and_writes_items_of_the_table(template: dict[str, Any]) -> None:
+    allowed = grants(template, "SesFeedback")
+
+    for action in ITEMS:
+        assert allowed[action] == [j(TABLE)]
+    assert sorted(allowed["kms:Decrypt"]) == [j(KEY, via("dynamodb"))]
 
 
 @pytest.mark.parametrize("function", ["ProcessDossierAction", "APIHandler", "ReconcilePayments"])

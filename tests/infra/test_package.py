@@ -58,10 +58,12 @@ def test_the_template_uses_the_layer_for_every_function(template: dict[str, Any]
 
     assert set(functions) == {
         "ImportUpload",
+        "ImportChunk",
         "SweepDue",
         "ProcessDossierAction",
         "APIHandler",
         "ReconcilePayments",
+        "SesFeedback",
     }
     for function in functions.values():
         assert function["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}]

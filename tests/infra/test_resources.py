@@ -13,7 +13,15 @@ from moto import mock_aws
 from chalicelib.adapters.table import table_definition
 
 REGION = "eu-west-1"
-FUNCTIONS = ("ImportUpload", "SweepDue", "ProcessDossierAction", "APIHandler", "ReconcilePayments")
+FUNCTIONS = (
+    "ImportUpload",
+    "ImportChunk",
+    "SweepDue",
+    "ProcessDossierAction",
+    "APIHandler",
+    "ReconcilePayments",
+    "SesFeedback",
+)
 
 # moto 5.2.5's CloudFormation has no model for these: left out of the moto stack, their properties
 # are asserted on the template instead (and cfn-lint checks their schema).
@@ -223,6 +231,7 @@ def test_functions_find_the_merged_resources_through_their_environment(template:
         # functions would write to a bucket named "debtflow-uploads".
         assert variables(function)["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}, function
     assert variables("SweepDue")["ACTIONS_QUEUE_URL"] == {"Ref": "ActionsQueue"}
+    assert variables("ImportUpload")["IMPORT_CHUNKS_QUEUE_URL"] == {"Ref": "ImportChunksQueue"}
     assert variables("ProcessDossierAction")["SES_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}
     assert "HasPublicApiUrl" in json.dumps(variables("ProcessDossierAction")["PUBLIC_API_URL"])
     assert all(variables(f)["TABLE_NAME"] == table for f in FUNCTIONS)
@@ -233,7 +242,12 @@ def test_functions_find_the_merged_resources_through_their_environment(template:
 
 
 @pytest.mark.parametrize(
-    ("function", "queue"), [("ImportUpload", "UploadsQueue"), ("ProcessDossierAction", "ActionsQueue")]
+    ("function", "queue"),
+    [
+        ("ImportUpload", "UploadsQueue"),
+        ("ImportChunk", "ImportChunksQueue"),
+        ("ProcessDossierAction", "ActionsQueue"),
+    ],
 )
 def test_sqs_event_sources_consume_the_merged_queues(
     template: dict[str, Any], function: str, queue: str
@@ -330,12 +344,26 @@ def test_moto_creates_the_table_queues_bucket_and_key_from_the_merge_template(
         )["logGroups"]
         assert sorted(g["logGroupName"].rsplit("-", 1)[1] for g in groups) == [
             "api_handler",
+            "import_chunk",
             "import_upload",
             "process_dossier_action",
             "reconcile_payments",
+            "ses_feedback",
             "sweep_due",
         ]
         assert {g.get("retentionInDays") for g in groups} == {90}
+
+
+def test_ses_feedback_subscribes_to_the_merged_email_events_topic(template: dict[str, Any]) -> None:
+    function = template["Resources"]["SesFeedback"]["Properties"]
+    (source,) = function["Events"].values()
+
+    assert source["Type"] == "SNS"
+    # Exactly one intrinsic: the merge replaced Chalice's name-based ARN with the stack's topic
+    # (Fn::Sub of a topic's logical id is its ARN), which is the topic SES publishes to.
+    assert source["Properties"] == {"Topic": {"Fn::Sub": "${EmailEventsTopic}"}}
+    assert function["FunctionName"] == {"Fn::Sub": "debtflow-${Stage}-ses_feedback"}
+    assert function["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "DebtflowTable"}
 
 
 def test_the_daily_reconciliation_runs_on_schedule_and_a_missed_day_wakes_someone(

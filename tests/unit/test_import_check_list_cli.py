@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from chalicelib.cli import check_list
 
 LISTS = Path(__file__).parent.parent / "fixtures" / "lists"
+TOTAL_BY_INVOICE_AMOUNT = 241_250  # the Factuurbedrag column of the three accepted rows
 
 
 def run(*argv: str) -> int:
@@ -54,3 +56,28 @@ def test_garbage_exits_2_with_the_reason_and_no_traceback(
     assert "This is not a list we can read" in captured.err
     assert "Traceback" not in captured.err
     assert run(str(tmp_path / "missing.csv")) == 2
+
+
+def test_without_aws_it_says_it_uses_the_default_mapping(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    assert run(str(LISTS / "exact_online.csv"), "--json", "--client", "42") == 0
+    assert "using the default column mapping" in capsys.readouterr().err
+
+
+def test_with_aws_it_reads_the_clients_column_mapping(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib import bootstrap
+    from tests.builders import CLUB
+    from tests.fakes import FakeClientDirectory
+
+    # This client's export keeps the open amount under "Factuurbedrag" (a mapping, not a synonym).
+    mapped = replace(CLUB, column_mapping={"open_amount": "Factuurbedrag"})
+    monkeypatch.setenv("TABLE_NAME", "debtflow-test")
+    monkeypatch.setattr(bootstrap, "client_directory", lambda: FakeClientDirectory(mapped))
+    assert run(str(LISTS / "exact_online.csv"), "--json", "--client", CLUB.client_id) == 0
+    captured = capsys.readouterr()
+    assert f"using client {CLUB.client_id}'s column mapping" in captured.err
+    assert json.loads(captured.out)["total_open_cents"] == TOTAL_BY_INVOICE_AMOUNT
