@@ -60,6 +60,12 @@ def answers_domain_errors(view: Callable[..., Response]) -> Callable[..., Respon
     return wrapped
 
 
+def json_body() -> Any:
+    """The request's JSON; Chalice itself answers 400 to a body that is not JSON."""
+    request = app.current_request
+    return request.json_body if request is not None else None
+
+
 def dossier_ref(client_id: str, debtor_id: str) -> str:
     """A stable, non-reversible reference for logs: debtor numbers can identify a person."""
     return hashlib.sha256(f"{client_id}#{debtor_id}".encode()).hexdigest()[:12]
@@ -223,8 +229,7 @@ def create_arrangement(client_id: str, debtor_id: str) -> Response:
     from chalicelib.services.arrangements import create_arrangement as agree
 
     aws_events.valid_client_id(client_id)
-    request = app.current_request
-    command = aws_events.arrangement_request(request.json_body if request is not None else None)
+    command = aws_events.arrangement_request(json_body())
     dossier = agree(
         client_id,
         debtor_id,
@@ -257,8 +262,7 @@ def handover_decision(client_id: str, debtor_id: str) -> Response:
     from chalicelib.services.handover import HandoverDecision, decide_handover
 
     aws_events.valid_client_id(client_id)
-    request = app.current_request
-    decision = HandoverDecision.from_json(request.json_body if request is not None else None)
+    decision = HandoverDecision.from_json(json_body())
     result = decide_handover(client_id, debtor_id, decision, bootstrap.now(), bootstrap.handover_deps())
     return Response(
         body={"status": result.status, "export": result.export_key, "summary": result.summary_key},
@@ -277,8 +281,7 @@ def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
     from chalicelib.services.call_tasks import CallReport, record_call_outcome
 
     aws_events.valid_client_id(client_id)
-    request = app.current_request
-    report = CallReport.from_json(request.json_body if request is not None else None)
+    report = CallReport.from_json(json_body())
     task = record_call_outcome(
         client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.dossier_repository()
     )

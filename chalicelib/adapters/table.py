@@ -60,7 +60,9 @@ _TABLE_NAME = os.environ.get("TABLE_NAME", "debtflow")
 _REGION = os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")
 
 
-class DossierItem(Model):
+class TableItem(Model):
+    """What every item of the single table shares: the table, and its two keys."""
+
     class Meta:
         table_name = _TABLE_NAME
         region = _REGION
@@ -68,6 +70,9 @@ class DossierItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+
+class DossierItem(TableItem):
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     due_pk = UnicodeAttribute(null=True)
@@ -81,72 +86,38 @@ class DossierItem(Model):
     due = DueIndex()
 
 
-class EventItem(Model):
+class EventItem(TableItem):
     """An audit event: append-only, written in the same transaction as the dossier change."""
 
-    class Meta:
-        table_name = _TABLE_NAME
-        region = _REGION
-        host: str | None = None
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     body = UnicodeAttribute()
 
 
-class ClientItem(Model):
-    class Meta:
-        table_name = _TABLE_NAME
-        region = _REGION
-        host: str | None = None
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+class ClientItem(TableItem):
     body = UnicodeAttribute()
 
 
-class UploadItem(Model):
-    class Meta:
-        table_name = _TABLE_NAME
-        region = _REGION
-        host: str | None = None
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+class UploadItem(TableItem):
     status = UnicodeAttribute()
     claimed_at = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)
     shards = NumberSetAttribute(null=True)  # a split import's finished shards
 
 
-class PaymentLinkItem(Model):
+class PaymentLinkItem(TableItem):
     """A Mollie payment link's owner: payment links (and their payments) carry no metadata."""
 
-    class Meta:
-        table_name = _TABLE_NAME
-        region = _REGION
-        host: str | None = None
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     body = UnicodeAttribute()
 
 
-class SentEmailItem(Model):
+class SentEmailItem(TableItem):
     """An SES message id's dossier; removed by the table's TTL."""
 
-    class Meta:
-        table_name = _TABLE_NAME
-        region = _REGION
-        host: str | None = None
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     body = UnicodeAttribute()
     expires_at = NumberAttribute()
 
 
 MODELS: tuple[type[Model], ...] = (
+    TableItem,
     DossierItem,
     EventItem,
     ClientItem,
@@ -158,11 +129,12 @@ MODELS: tuple[type[Model], ...] = (
 
 def bind(table_name: str, *, host: str | None = None, region: str | None = None) -> None:
     """Point every model at a table (the stage's, or moto's in tests and the local stack)."""
+    # One Meta, inherited by every model: setting it once points them all.
+    TableItem.Meta.table_name = table_name
+    TableItem.Meta.host = host
+    if region:
+        TableItem.Meta.region = region
     for model in MODELS:
-        model.Meta.table_name = table_name
-        model.Meta.host = host
-        if region:
-            model.Meta.region = region
         model._connection = None
 
 
