@@ -7,6 +7,7 @@ Dossier metrics are read off the audit trail as it is saved, so they count what 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,17 +31,26 @@ _EVENT_METRICS = {
 }
 
 
+# Summed per invocation and published once: an import of 100,000 rows makes one line, not
+# thousands (powertools would flush on its own every 100 values).
+_pending: defaultdict[str, float] = defaultdict(float)
+
+
 def count(name: str, value: float = 1) -> None:
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    _pending[name] += value
 
 
 @contextmanager
 def published() -> Iterator[None]:
-    """Flush what a handler counted, also when it fails (the failure is worth a look too)."""
+    """Publish what a handler counted, also when it fails (the failure is worth a look too)."""
     try:
         yield
     finally:
-        if metrics.metric_set:  # a handler that counted nothing prints nothing
+        totals = dict(_pending)
+        _pending.clear()
+        for name, value in totals.items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        if totals:  # a handler that counted nothing prints nothing
             metrics.flush_metrics(raise_on_empty_metrics=False)
 
 
@@ -53,12 +63,8 @@ def count_events(events: list[AuditEvent]) -> None:
             count(f"MessagesSent.{event.details.get('channel', 'unknown')}")
         elif event.what == "payment_received":
             count("PaymentsReceived")
-            # Summed per minute by CloudWatch; the line carries no debtor to tie it to.
-            metrics.add_metric(
-                name="AmountCollectedCents",
-                unit=MetricUnit.Count,
-                value=float(event.details.get("amount_cents", 0)),
-            )
+            # A sum per invocation; the line carries no debtor to tie it to.
+            count("AmountCollectedCents", float(event.details.get("amount_cents", 0)))
         elif event.what in _EVENT_METRICS:
             count(_EVENT_METRICS[event.what])
 
