@@ -460,25 +460,8 @@ def big_parse(rows: int) -> int:
     from chalicelib.domain.debtor_list import InvoiceLine
     from chalicelib.importing import ImportSettings, read_debtor_list
 
-    class Generated(io.RawIOBase):
-        def __init__(self) -> None:
-            self._chunks, self._buffer = generate(rows), b""
-
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, target: Any) -> int:
-            while len(self._buffer) < len(target):
-                chunk = next(self._chunks, b"")
-                if not chunk:
-                    break
-                self._buffer += chunk
-            size = min(len(target), len(self._buffer))
-            target[:size], self._buffer = self._buffer[:size], self._buffer[size:]
-            return size
-
     grouped: dict[str, list[InvoiceLine]] = defaultdict(list)
-    stream = io.BufferedReader(Generated(), 1 << 16)
+    stream = _generated_stream(rows)
     for row in read_debtor_list(stream, "groot.csv", ImportSettings()):
         if isinstance(row, InvoiceLine):
             grouped[row.debtor.debtor_id].append(row)
