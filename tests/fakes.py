@@ -175,34 +175,6 @@ class FakePaymentGateway:
         self._failures = 0
         self.requests = 0
 
-    def create_payment(
-        self,
-        client: Client,
-        *,
-        amount_cents: int,
-        description: str,
-        redirect_url: str,
-        webhook_url: str,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> CreatedPayment:
-        if idempotency_key in self._by_key:
-            payment = self.payments[self._by_key[idempotency_key]]
-        else:
-            payment_id = f"tr_fake{next(self._ids)}"
-            payment = {
-                "id": payment_id,
-                "client_id": client.client_id,
-                "amount_cents": amount_cents,
-                "description": description,
-                "metadata": metadata,
-                "status": "open",
-                "webhook_url": webhook_url,
-            }
-            self.payments[payment_id] = payment
-            self._by_key[idempotency_key] = payment_id
-        return CreatedPayment(payment["id"], f"https://pay.example/{payment['id']}", payment["amount_cents"])
-
     def get_payment(self, client: Client, payment_id: str) -> PaymentFacts | None:
         self.requests += 1
         self._maybe_fail()

@@ -104,39 +104,6 @@ class MollieGateway:
             mollie.set_api_key(self._api_key_of(client.mollie_key_parameter))
         return mollie
 
-    def create_payment(
-        self,
-        client: Client,
-        *,
-        amount_cents: int,
-        description: str,
-        redirect_url: str,
-        webhook_url: str,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> CreatedPayment:
-        mollie = self._mollie(client)
-        self.requests += 1
-        with _mollie_errors(client.client_id):
-            payment = mollie.payments.create(
-                {
-                    "amount": {"currency": "EUR", "value": to_mollie_value(amount_cents)},
-                    "description": description,
-                    "redirectUrl": redirect_url,
-                    "webhookUrl": webhook_url,
-                    "method": "ideal",
-                    "metadata": metadata,
-                },
-                # Mollie's client would send a fresh random key; ours makes a redelivered action
-                # get the same payment back instead of a second one.
-                idempotency_key=idempotency_key,
-            )
-        return CreatedPayment(
-            payment_id=payment.id,
-            checkout_url=payment.checkout_url,
-            amount_cents=from_mollie_value(payment.amount["value"]),
-        )
-
     def create_payment_link(
         self,
         client: Client,

@@ -21,7 +21,6 @@ from chalicelib.domain.arrangements import (
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import TRANSITIONS, AuditEvent, Dossier, SentMessage, Trigger
 from chalicelib.domain.errors import (
-    ConcurrentChange,
     DossierNotFound,
     TransitionNotAllowed,
     UnknownClient,
@@ -31,7 +30,7 @@ from chalicelib.services.dossier_actions import ActionDeps, ActionOutcome, remem
 from chalicelib.services.message_content import email_for_debtor, language_of, long_date
 from chalicelib.services.payments import payment_link_for
 from chalicelib.services.ports import ClientDirectory, DossierRepository
-from chalicelib.services.retry import on_conflict_retry
+from chalicelib.services.retry import on_conflict_retry, saved_first
 
 ACTOR = "arrangement"
 # The installment's link goes out this many days before it is due (the first one right away).
@@ -129,7 +128,11 @@ def run_arrangement_step(client: Client, dossier: Dossier, now: datetime, deps: 
     arrangement = dossier.arrangement
     if arrangement is None:
         dossier.next_action_at = None
-        return ActionOutcome.NOTHING_TO_DO if _save(deps, dossier) else ActionOutcome.ALREADY_CLAIMED
+        return (
+            ActionOutcome.NOTHING_TO_DO
+            if saved_first(deps.dossiers, dossier)
+            else ActionOutcome.ALREADY_CLAIMED
+        )
     today = now.date()
     missed = arrangement.newly_missed(today, rules)
     if missed:
@@ -157,7 +160,11 @@ def run_arrangement_step(client: Client, dossier: Dossier, now: datetime, deps: 
                 due_cents=dossier.due_cents,
             )
             dossier.next_action_at = now
-            return ActionOutcome.NOTHING_TO_DO if _save(deps, dossier) else ActionOutcome.ALREADY_CLAIMED
+            return (
+                ActionOutcome.NOTHING_TO_DO
+                if saved_first(deps.dossiers, dossier)
+                else ActionOutcome.ALREADY_CLAIMED
+            )
         return _send(client, dossier, missed[0], now, deps, MISSED_TEMPLATE, reminder=True)
     target = arrangement.next_open
     if (
@@ -167,7 +174,7 @@ def run_arrangement_step(client: Client, dossier: Dossier, now: datetime, deps: 
     ):
         return _send(client, dossier, target, now, deps, INSTALLMENT_TEMPLATE, reminder=False)
     dossier.next_action_at = next_arrangement_action(arrangement, rules.grace_days)
-    return ActionOutcome.NOT_DUE if _save(deps, dossier) else ActionOutcome.ALREADY_CLAIMED
+    return ActionOutcome.NOT_DUE if saved_first(deps.dossiers, dossier) else ActionOutcome.ALREADY_CLAIMED
 
 
 def _send(
@@ -230,7 +237,7 @@ def _send(
         if dossier.usable_email
         else None
     )
-    if not _save(deps, dossier):
+    if not saved_first(deps.dossiers, dossier):
         return ActionOutcome.ALREADY_CLAIMED
     if email is None:
         return ActionOutcome.NO_CONTACT_DETAILS
@@ -247,11 +254,3 @@ def _send(
 
     on_conflict_retry(confirm)
     return ActionOutcome.SENT
-
-
-def _save(deps: ActionDeps, dossier: Dossier) -> bool:
-    try:
-        deps.dossiers.save(dossier)
-    except ConcurrentChange:
-        return False
-    return True

@@ -43,7 +43,6 @@ from chalicelib.domain.dossier import (
     Status,
     Trigger,
 )
-from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import (
     AMSTERDAM,
@@ -77,7 +76,7 @@ from chalicelib.services.ports import (
     Sms,
     SmsSender,
 )
-from chalicelib.services.retry import on_conflict_retry
+from chalicelib.services.retry import on_conflict_retry, saved_first
 
 ACTOR = "dunning"
 
@@ -152,13 +151,13 @@ def run_due_action(client_id: str, debtor_id: str, now: datetime, deps: ActionDe
     if client is None or not dossier.accepts_dunning or dossier.due_cents <= 0:
         # In arrangement, disputed, paused, awaiting the client, closed or handed over: no dunning.
         dossier.next_action_at = None
-        _save_quietly(deps, dossier)
+        saved_first(deps.dossiers, dossier)
         return ActionOutcome.NOTHING_TO_DO
     policy = policy_for(client, deps)
     step = policy.next_step(dossier, client, today)
     if step is None:
         dossier.next_action_at = None
-        _save_quietly(deps, dossier)
+        saved_first(deps.dossiers, dossier)
         return ActionOutcome.NOTHING_TO_DO
 
     due = policy.when_due(step, dossier, client)
@@ -166,13 +165,17 @@ def run_due_action(client_id: str, debtor_id: str, now: datetime, deps: ActionDe
         dossier.step = step.step
         dossier.record(_skipped(step, now, "it waits for a 14-day term, but no 14-day letter was sent"))
         dossier.next_action_at = _next_moment(policy, dossier, client, now)
-        return ActionOutcome.SKIPPED if _save_quietly(deps, dossier) else ActionOutcome.ALREADY_CLAIMED
+        return ActionOutcome.SKIPPED if saved_first(deps.dossiers, dossier) else ActionOutcome.ALREADY_CLAIMED
     due = next_contact_moment(due)
     if due > now or not is_contact_allowed(now):
         # Not yet (a later step after a skipped one, a term still running), or outside the contact
         # window (a retried message arriving at night): try again at the next allowed moment.
         dossier.next_action_at = max(due, next_contact_moment(now))
-        return ActionOutcome.RESCHEDULED if _save_quietly(deps, dossier) else ActionOutcome.ALREADY_CLAIMED
+        return (
+            ActionOutcome.RESCHEDULED
+            if saved_first(deps.dossiers, dossier)
+            else ActionOutcome.ALREADY_CLAIMED
+        )
 
     _charge_costs_due(dossier, client, today, now)
     if step.action is Action.HANDOVER_DECISION:
@@ -216,7 +219,7 @@ def _send_messages(
         dossier.next_action_at = _next_moment(policy, dossier, client, now)
         return (
             ActionOutcome.NO_CONTACT_DETAILS
-            if _save_quietly(deps, dossier)
+            if saved_first(deps.dossiers, dossier)
             else ActionOutcome.ALREADY_CLAIMED
         )
 
@@ -296,7 +299,7 @@ def _send_messages(
     if letter is not None:
         dossier.record_fourteen_day_letter(letter, at=now, actor=ACTOR)
     dossier.next_action_at = _next_moment(policy, dossier, client, now)
-    if not _save_quietly(deps, dossier):
+    if not saved_first(deps.dossiers, dossier):
         return ActionOutcome.ALREADY_CLAIMED
 
     confirmed: list[tuple[str, str]] = []
@@ -344,7 +347,11 @@ def _open_call_task(
     dossier.last_step_at = now
     dossier.open_call_task(task, actor=ACTOR)
     dossier.next_action_at = _next_moment(policy, dossier, client, now)
-    return ActionOutcome.CALL_TASK_OPENED if _save_quietly(deps, dossier) else ActionOutcome.ALREADY_CLAIMED
+    return (
+        ActionOutcome.CALL_TASK_OPENED
+        if saved_first(deps.dossiers, dossier)
+        else ActionOutcome.ALREADY_CLAIMED
+    )
 
 
 def _request_handover_decision(
@@ -370,7 +377,7 @@ def _request_handover_decision(
         actor=ACTOR,
     )
     dossier.next_action_at = None
-    if not _save_quietly(deps, dossier):
+    if not saved_first(deps.dossiers, dossier):
         return ActionOutcome.ALREADY_CLAIMED
     if deps.files is not None:
         deps.files.put(
@@ -397,15 +404,6 @@ def remember_email(
     deps.sent_emails.remember(
         message_id, EmailRecipient(dossier.client_id, dossier.debtor_id, step, channel), now
     )
-
-
-def _save_quietly(deps: ActionDeps, dossier: Dossier) -> bool:
-    """Save; False when another worker saved first (it claimed this step, so we stand back)."""
-    try:
-        deps.dossiers.save(dossier)
-    except ConcurrentChange:
-        return False
-    return True
 
 
 def _confirm(

@@ -193,18 +193,6 @@ class Reversal:
 
 
 class PaymentGateway(Protocol):
-    def create_payment(
-        self,
-        client: Client,
-        *,
-        amount_cents: int,
-        description: str,
-        redirect_url: str,
-        webhook_url: str,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> CreatedPayment: ...
-
     def get_payment(self, client: Client, payment_id: str) -> PaymentFacts | None:
         """None when the payment does not exist in that client's Mollie account.
         Raises PaymentProviderUnavailable when Mollie cannot answer now."""

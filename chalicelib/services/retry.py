@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from chalicelib.domain.errors import ConcurrentChange
+
+if TYPE_CHECKING:
+    from chalicelib.domain.dossier import Dossier
+    from chalicelib.services.ports import DossierRepository
 
 T = TypeVar("T")
 ATTEMPTS = 5
@@ -19,3 +23,12 @@ def on_conflict_retry(change: Callable[[], T], attempts: int = ATTEMPTS) -> T:
         except ConcurrentChange:
             continue
     return change()
+
+
+def saved_first(dossiers: DossierRepository, dossier: Dossier) -> bool:
+    """Save; False when another worker saved first (it claimed this step, so we stand back)."""
+    try:
+        dossiers.save(dossier)
+    except ConcurrentChange:
+        return False
+    return True
