@@ -40,6 +40,8 @@ EMAIL_EVENTS_TOPIC = os.environ.get("EMAIL_EVENTS_TOPIC_NAME", "debtflow-email-e
 # signed with AWS credentials of the operator's account until the client dashboard brings its
 # own login. The Mollie webhook stays public: Mollie cannot sign, and it is treated as a hint.
 OPERATORS = IAMAuthorizer()
+# Who a decision is recorded as until the dashboard's login names the person.
+OPERATOR = "operator"
 
 
 def answers_domain_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -200,7 +202,7 @@ def mollie_webhook(client_id: str) -> Response:
     return Response(body="", status_code=200)
 
 
-# Daily, early morning (UTC): payments that no webhook brought in (issue 5).
+# Daily, early morning (UTC): payments that no webhook brought in.
 @app.schedule(Cron(30, 4, "*", "*", "?", "*"))
 def reconcile_payments(event: Any) -> None:
     from chalicelib.services.reconciliation import reconcile_payments as run_reconciliation
@@ -230,14 +232,7 @@ def create_arrangement(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     command = aws_events.arrangement_request(json_body())
-    dossier = agree(
-        client_id,
-        debtor_id,
-        command,
-        bootstrap.now(),
-        clients=bootstrap.client_directory(),
-        dossiers=bootstrap.dossier_repository(),
-    )
+    dossier = agree(client_id, debtor_id, command, bootstrap.now(), bootstrap.action_deps())
     assert dossier.arrangement is not None
     return Response(
         body={
@@ -263,7 +258,7 @@ def handover_decision(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     decision = HandoverDecision.from_json(json_body())
-    result = decide_handover(client_id, debtor_id, decision, bootstrap.now(), bootstrap.handover_deps())
+    result = decide_handover(client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps())
     return Response(
         body={"status": result.status, "export": result.export_key, "summary": result.summary_key},
         status_code=200,
@@ -283,9 +278,120 @@ def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     report = CallReport.from_json(json_body())
     task = record_call_outcome(
-        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.dossier_repository()
+        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.action_deps()
     )
     return Response(body={"task_id": task.task_id, "outcome": report.outcome.value}, status_code=200)
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/disputes",
+    methods=["POST"],
+    content_types=["application/json"],
+    authorizer=OPERATORS,
+)
+@answers_domain_errors
+def dispute(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.services.disputes import DisputeRequest, file_dispute
+
+    aws_events.valid_client_id(client_id)
+    request = DisputeRequest.from_json(json_body())
+    filed = file_dispute(
+        client_id, debtor_id, request, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+    )
+    return Response(
+        body={"dispute": filed.dispute_id, "state": filed.state.value, "invoices": list(filed.invoices)},
+        status_code=201,
+    )
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/disputes/resolution",
+    methods=["POST"],
+    content_types=["application/json"],
+    authorizer=OPERATORS,
+)
+@answers_domain_errors
+def dispute_resolution(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.services.disputes import DisputeDecision, decide_dispute
+
+    aws_events.valid_client_id(client_id)
+    decision = DisputeDecision.from_json(json_body())
+    decided = decide_dispute(
+        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+    )
+    return Response(
+        body={"decided": [{"dispute": d.dispute_id, "invoices": list(d.invoices)} for d in decided]}
+    )
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/pause",
+    methods=["POST"],
+    content_types=["application/json"],
+    authorizer=OPERATORS,
+)
+@answers_domain_errors
+def pause(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.services.client_decisions import PauseRequest, pause_dunning
+    from chalicelib.services.dossier_actions import local_day
+
+    aws_events.valid_client_id(client_id)
+    now = bootstrap.now()
+    request = PauseRequest.from_json(json_body(), local_day(now))
+    dossier = pause_dunning(client_id, debtor_id, request.until, now, bootstrap.action_deps(), actor=OPERATOR)
+    return dossier_answer(dossier)
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/resume",
+    methods=["POST"],
+    content_types=["application/json"],
+    authorizer=OPERATORS,
+)
+@answers_domain_errors
+def resume(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.services.client_decisions import reason_from_json, resume_dunning
+
+    aws_events.valid_client_id(client_id)
+    reason_from_json(json_body())
+    dossier = resume_dunning(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR)
+    return dossier_answer(dossier)
+
+
+@app.route(
+    "/clients/{client_id}/dossiers/{debtor_id}/withdraw",
+    methods=["POST"],
+    content_types=["application/json"],
+    authorizer=OPERATORS,
+)
+@answers_domain_errors
+def withdraw(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.services.client_decisions import reason_from_json, withdraw_dossier
+
+    aws_events.valid_client_id(client_id)
+    reason = reason_from_json(json_body())
+    dossier = withdraw_dossier(
+        client_id, debtor_id, reason, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+    )
+    return dossier_answer(dossier)
+
+
+def dossier_answer(dossier: Any) -> Response:
+    """Where a dossier stands after a decision: its status, next action and whom it waits on."""
+    waiting = dossier.waiting_for
+    return Response(
+        body={
+            "status": dossier.status.value,
+            "next_action_at": dossier.next_action_at.isoformat() if dossier.next_action_at else None,
+            "waiting_for": {
+                "who": waiting.who.value,
+                "until": waiting.until.isoformat(),
+                "about": waiting.about,
+            }
+            if waiting
+            else None,
+        }
+    )
 
 
 @app.route("/clients/{client_id}/calls", methods=["GET"], authorizer=OPERATORS)

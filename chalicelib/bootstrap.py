@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chalicelib.services.dossier_actions import ActionDeps
     from chalicelib.services.email_feedback import FeedbackDeps
-    from chalicelib.services.handover import HandoverDeps
     from chalicelib.services.import_upload import ImportDeps
     from chalicelib.services.ports import (
         ActionQueue,
@@ -179,6 +178,8 @@ def import_deps() -> ImportDeps:
 
 
 def action_deps() -> ActionDeps:
+    """Every port a dossier use case may reach: dunning, disputes, arrangements, decisions."""
+    from chalicelib.adapters.letters import PdfLetterRenderer
     from chalicelib.services.dossier_actions import ActionDeps
 
     return ActionDeps(
@@ -186,11 +187,12 @@ def action_deps() -> ActionDeps:
         clients=client_directory(),
         payments=payment_gateway(),
         mailer=mailer(),
-        public_api_url=settings().public_api_url,
-        links=payment_link_registry(),
         sms=sms_sender(),
         files=file_store(),
+        letters=PdfLetterRenderer(),
+        links=payment_link_registry(),
         sent_emails=sent_email_index(),
+        public_api_url=settings().public_api_url,
     )
 
 
@@ -206,18 +208,6 @@ def feedback_deps() -> FeedbackDeps:
     from chalicelib.services.email_feedback import FeedbackDeps
 
     return FeedbackDeps(dossiers=dossier_repository(), sent_emails=sent_email_index())
-
-
-def handover_deps() -> HandoverDeps:
-    from chalicelib.adapters.letters import PdfLetterRenderer
-    from chalicelib.services.handover import HandoverDeps
-
-    return HandoverDeps(
-        dossiers=dossier_repository(),
-        clients=client_directory(),
-        files=file_store(),
-        letters=PdfLetterRenderer(),
-    )
 
 
 @cache

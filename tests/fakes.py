@@ -198,7 +198,7 @@ class FakePaymentGateway:
     def pay(self, payment_id: str) -> None:
         self.payments[payment_id]["status"] = "paid"
 
-    # --- payment links, refunds, chargebacks, outages (issue 5) ---------------------------------
+    # --- payment links, refunds, chargebacks, outages ---------------------------------
 
     def create_payment_link(
         self,
@@ -378,3 +378,32 @@ class FakeSentEmailIndex:
 
     def find(self, message_id: str) -> Any:
         return self.recipients.get(message_id)
+
+
+def fake_action_deps(
+    dossiers: FakeDossierRepository,
+    clients: FakeClientDirectory,
+    payments: FakePaymentGateway,
+    mailer: FakeMailer,
+    *,
+    sms: FakeSmsSender | None = None,
+    files: FakeFileStore | None = None,
+    links: FakePaymentLinkRegistry | None = None,
+    sent_emails: FakeSentEmailIndex | None = None,
+) -> Any:
+    """Every port of a dossier use case, the ones a test does not look at made fresh."""
+    from chalicelib.adapters.letters import PdfLetterRenderer
+    from chalicelib.services.dossier_actions import ActionDeps
+
+    return ActionDeps(
+        dossiers=dossiers,
+        clients=clients,
+        payments=payments,
+        mailer=mailer,
+        sms=sms or FakeSmsSender(),
+        files=files or FakeFileStore(),
+        letters=PdfLetterRenderer(),
+        links=links or FakePaymentLinkRegistry(),
+        sent_emails=sent_emails or FakeSentEmailIndex(),
+        public_api_url="https://api.debtflow.example",
+    )

@@ -11,13 +11,18 @@ from chalicelib.domain.call_tasks import CallOutcome, CallTask
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import (
     AuditEvent,
+    Dispute,
+    DisputeReason,
+    DisputeState,
     Dossier,
     FourteenDayLetter,
     Invoice,
+    Party,
     PaymentLink,
     ReceivedPayment,
     SentMessage,
     Status,
+    Waiting,
 )
 
 
@@ -48,22 +53,64 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         "paid_cents": dossier.paid_cents,
         "overpaid_cents": dossier.overpaid_cents,
         "messages": [{**asdict(m), "sent_at": m.sent_at.isoformat()} for m in dossier.messages],
-        # Added with payments (issue 5); every reader below defaults them for older items.
+        # Added with payments; every reader below defaults them for older items.
         "open_costs_cents": dossier.open_costs_cents,
         "open_interest_cents": dossier.open_interest_cents,
         "payments": [asdict(p) for p in dossier.payments.values()],
         "retired_links": [_link_to_dict(link) for link in dossier.retired_links],
         "flags": list(dossier.flags),
         "arrangement": _arrangement_to_dict(dossier.arrangement) if dossier.arrangement else None,
-        # Added with dunning (issue 4); readers default them for older items.
+        # Added with dunning; readers default them for older items.
         "last_step_at": dossier.last_step_at.isoformat() if dossier.last_step_at else None,
         "fourteen_day_letter": _letter_to_dict(dossier.fourteen_day_letter)
         if dossier.fourteen_day_letter
         else None,
         "call_tasks": [_call_task_to_dict(t) for t in dossier.call_tasks],
-        # Added with SES feedback (issue 4); older items have none.
+        # Added with SES feedback; older items have none.
         "undeliverable_emails": list(dossier.undeliverable_emails),
+        # Added with disputes per invoice and the dossier's own schedule; readers default them.
+        "disputes": [_dispute_to_dict(d) for d in dossier.disputes],
+        "waiting_for": _waiting_to_dict(dossier.waiting_for) if dossier.waiting_for else None,
+        "handover_declined_at": dossier.handover_declined_at.isoformat()
+        if dossier.handover_declined_at
+        else None,
     }
+
+
+def _dispute_to_dict(dispute: Dispute) -> dict[str, Any]:
+    return {
+        **asdict(dispute),
+        "invoices": list(dispute.invoices),
+        "reason": dispute.reason.value,
+        "state": dispute.state.value,
+        **{
+            name: getattr(dispute, name).isoformat() if getattr(dispute, name) else None
+            for name in ("opened_at", "decide_by", "resume_at", "closed_at")
+        },
+    }
+
+
+def _dispute_from_dict(data: dict[str, Any]) -> Dispute:
+    return Dispute(
+        **{
+            **data,
+            "invoices": tuple(data["invoices"]),
+            "reason": DisputeReason(data["reason"]),
+            "state": DisputeState(data["state"]),
+            "opened_at": datetime.fromisoformat(data["opened_at"]),
+            "decide_by": _dt(data.get("decide_by")),
+            "resume_at": _dt(data.get("resume_at")),
+            "closed_at": _dt(data.get("closed_at")),
+        }
+    )
+
+
+def _waiting_to_dict(waiting: Waiting) -> dict[str, Any]:
+    return {**asdict(waiting), "who": waiting.who.value, "until": waiting.until.isoformat()}
+
+
+def _waiting_from_dict(data: dict[str, Any]) -> Waiting:
+    return Waiting(**{**data, "who": Party(data["who"]), "until": datetime.fromisoformat(data["until"])})
 
 
 def _letter_to_dict(letter: FourteenDayLetter) -> dict[str, Any]:
@@ -197,20 +244,15 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
         else None,
         call_tasks=tuple(_call_task_from_dict(t) for t in data.get("call_tasks", ())),
         undeliverable_emails=tuple(data.get("undeliverable_emails", ())),
+        disputes=tuple(_dispute_from_dict(d) for d in data.get("disputes", ())),
+        waiting_for=_waiting_from_dict(data["waiting_for"]) if data.get("waiting_for") else None,
+        handover_declined_at=_dt(data.get("handover_declined_at")),
         version=version,
     )
 
 
 def event_to_dict(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "what": event.what,
-        "actor": event.actor,
-        "reason": event.reason,
-        "from_status": event.from_status.value if event.from_status else None,
-        "to_status": event.to_status.value if event.to_status else None,
-        "details": event.details,
-    }
+    return event.to_dict()
 
 
 def event_from_dict(data: dict[str, Any]) -> AuditEvent:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from email.utils import formataddr
 
 from chalicelib.adapters.aws_clients import client
@@ -13,11 +14,10 @@ class SesMailer:
         self.configuration_set = configuration_set
 
     def send(self, email: Email) -> str:
-        request: dict[str, object] = {
-            "FromEmailAddress": email.sender,
-            "ReplyToAddresses": [email.reply_to],
-            "Destination": {"ToAddresses": [email.to]},
-            "Content": {
+        content: dict[str, object] = (
+            {"Raw": {"Data": mime_message(email)}}
+            if email.attachments
+            else {
                 "Simple": {
                     "Subject": {"Data": email.subject, "Charset": "UTF-8"},
                     "Body": {
@@ -25,13 +25,36 @@ class SesMailer:
                         "Html": {"Data": email.html, "Charset": "UTF-8"},
                     },
                 }
-            },
+            }
+        )
+        request: dict[str, object] = {
+            "FromEmailAddress": email.sender,
+            "ReplyToAddresses": [email.reply_to],
+            "Destination": {"ToAddresses": [email.to]},
+            "Content": content,
             "EmailTags": [{"Name": k, "Value": v} for k, v in email.tags.items()],
         }
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
         response = client("sesv2").send_email(**request)
         return str(response["MessageId"])
+
+
+def mime_message(email: Email) -> bytes:
+    """SES's Simple content carries no attachments: a PDF goes in a MIME message of its own."""
+    message = EmailMessage()
+    message["From"] = email.sender
+    message["To"] = email.to
+    message["Reply-To"] = email.reply_to
+    message["Subject"] = email.subject
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        message.add_attachment(
+            attachment.body, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message.as_bytes()
 
 
 def sender_address(display_name: str, address: str) -> str:

@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
             args.debtor,
             ArrangementRequest(installments=args.installments, approved_by_client=args.approved),
             bootstrap.now(),
-            clients=bootstrap.client_directory(),
-            dossiers=bootstrap.dossier_repository(),
+            bootstrap.action_deps(),
             actor="cli",
         )
     except DebtflowError as error:

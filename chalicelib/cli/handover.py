@@ -16,7 +16,7 @@ def handover_command(args: argparse.Namespace) -> int:
     decision = HandoverDecision(Decision.APPROVE if args.approve else Decision.DECLINE, not args.pause)
     try:
         result = decide_handover(
-            args.client, args.debtor, decision, bootstrap.now(), bootstrap.handover_deps()
+            args.client, args.debtor, decision, bootstrap.now(), bootstrap.action_deps(), actor="cli"
         )
     except DebtflowError as error:
         print(f"debtflow handover: {error}", file=sys.stderr)
@@ -37,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("debtor", metavar="DEBTOR", help="debtor id")
     choice = parser.add_mutually_exclusive_group(required=True)
     choice.add_argument("--approve", action="store_true", help="hand over and export the file for the agency")
-    choice.add_argument("--decline", action="store_true", help="do not hand over; reminders continue")
-    parser.add_argument("--pause", action="store_true", help="with --decline: stop the reminders for now")
+    choice.add_argument(
+        "--decline", action="store_true", help="do not hand over; reminders continue at the follow-up rhythm"
+    )
+    parser.add_argument(
+        "--pause",
+        action="store_true",
+        help="with --decline: pause the reminders (for the client's default pause length)",
+    )
     parser.set_defaults(handler=handover_command)

@@ -60,6 +60,8 @@ class Arrangement:
     agreed_on: date
     installments: tuple[Installment, ...]
     approved_by_client: bool = False
+    # The dossier's status when the plan was agreed: a broken plan returns there.
+    agreed_in: str = ""
 
     @property
     def total_cents(self) -> int:

@@ -41,10 +41,22 @@ class Client:
     arrangement_min_installment_cents: int = ArrangementRules.min_installment_cents
     arrangement_approval_above_cents: int = ArrangementRules.approval_above_cents
     arrangement_approval_above_installments: int = ArrangementRules.approval_above_installments
-    # Dunning settings (issue 4), flat with defaults so older stored profiles load unchanged.
+    # Dunning settings, flat with defaults so older stored profiles load unchanged.
     first_step: str = FirstStep.REMINDER
     # Phone contact moments for the call team, every few days (DOMAIN.md §1.3).
     phone_contact: bool = False
+    # How often a debtor may be contacted over all channels: the reference service's rhythm is
+    # about 6 contact moments a month (DOMAIN.md §11).
+    contact_moments_per_month: int = 6
+    # Days the client has to decide (a hand-over, a dispute) before it is reminded.
+    decision_days: int = 7
+    # Reminders about a pending hand-over decision; after them the file goes on at the follow-up
+    # rhythm (handing over stays the client's choice, never automatic).
+    handover_reminders: int = 2
+    # A copy of an invoice the debtor says never arrived starts a fresh term of this many days.
+    invoice_copy_term_days: int = 14
+    # A pause the client starts without choosing an end (e.g. "decline and pause") lasts this long.
+    default_pause_days: int = 30
     # Charge businesses the EUR 40 minimum per late invoice (BW 6:96 lid 4): the client's choice.
     business_minimum_costs: bool = False
     # 21% VAT on collection costs only for a client that cannot deduct VAT and declares so (DOMAIN.md §3).

@@ -79,6 +79,9 @@ class Condition(StrEnum):
     FOURTEEN_DAY_LETTER_SENT = "fourteen_day_letter_sent"
     # Only meaningful as `not_before`: waits for the day costs become due (BW 6:96 lid 6).
     FOURTEEN_DAY_TERM_ENDED = "fourteen_day_term_ended"
+    # As above for a consumer who got a 14-day letter; holds at once for businesses and for
+    # consumers without a letter (their hand-over request says that no costs can be charged).
+    FOURTEEN_DAY_TERM_ENDED_FOR_CONSUMERS = "fourteen_day_term_ended_for_consumers"
 
 
 def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -> bool:
@@ -116,6 +119,10 @@ def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -
             return letter is not None
         case Condition.FOURTEEN_DAY_TERM_ENDED:
             return letter is not None and today >= letter.costs_due_from
+        case Condition.FOURTEEN_DAY_TERM_ENDED_FOR_CONSUMERS:
+            if debtor.debtor_type is not DebtorType.CONSUMER or letter is None:
+                return True
+            return today >= letter.costs_due_from
     raise AssertionError(condition)  # pragma: no cover
 
 
@@ -152,16 +159,49 @@ class PolicyStep:
         return tuple(m for m in self.messages if all(holds(c, dossier, client, today) for c in m.only_if))
 
 
+FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What happens once the policy's steps have run and the dossier is still open (after a
+    declined hand-over, or when no hand-over step applies): a reminder at a lower rhythm, until the
+    file is paid, withdrawn or paused (DOMAIN.md §11). Never silence."""
+
+    messages: tuple[StepMessage, ...]
+    every_days: int
+    # The first follow-up comes this many days after the last step or the client's decision.
+    first_after_days: int
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
     steps: tuple[PolicyStep, ...]
+    follow_up: FollowUp
     # The moment of day a step becomes due; the contact window may push it further.
     send_at: time = time(8, 30)
     description: str = ""
 
     def step_after(self, done_step: int) -> PolicyStep | None:
         return next((s for s in self.steps if s.step > done_step), None)
+
+    @property
+    def last_step_number(self) -> int:
+        return self.steps[-1].step if self.steps else 0
+
+    def follow_up_step(self, dossier: Dossier) -> PolicyStep:
+        """The next follow-up reminder as a step of its own: numbered after everything the
+        dossier did, so each one is claimed once like any other step."""
+        first = dossier.step <= self.last_step_number
+        return PolicyStep(
+            step=max(dossier.step, self.last_step_number) + 1,
+            day=self.follow_up.first_after_days if first else self.follow_up.every_days,
+            action=Action.MESSAGE,
+            messages=self.follow_up.messages,
+            anchor=Anchor.PREVIOUS,
+            name=FOLLOW_UP,
+        )
 
     def due_at(self, opened_on: date, step: PolicyStep) -> datetime:
         """The moment a step counted from the dossier's start becomes due: 08:30 Amsterdam on its
@@ -171,28 +211,39 @@ class Policy:
     def _at(self, day: date) -> datetime:
         return datetime.combine(day, self.send_at, tzinfo=AMSTERDAM).astimezone(UTC)
 
-    def next_step(self, dossier: Dossier, client: Client, today: date) -> PolicyStep | None:
+    def next_step(self, dossier: Dossier, client: Client, today: date) -> PolicyStep:
         """The first step after the dossier's last one that applies to it; steps whose `only_if`
-        fails (another debtor type, a client setting, no phone number) are passed over."""
+        fails (another debtor type, a client setting, no phone number) are passed over, and a
+        hand-over the client already declined is not asked again. After the last step: the
+        follow-up reminder."""
         done = dossier.step
         for step in self.steps:
             if step.step > done and step.applies(dossier, client, today):
+                if step.action is Action.HANDOVER_DECISION and dossier.handover_declined_at is not None:
+                    continue  # the client already answered; it is not asked twice
                 return step
-        return None
+        return self.follow_up_step(dossier)
 
     def when_due(self, step: PolicyStep, dossier: Dossier, client: Client) -> datetime | None:
         """When `step` becomes due for this dossier; None when a `not_before` can never hold
         (a hand-over that waits for a 14-day term, but no 14-day letter was sent)."""
-        if step.anchor is Anchor.PREVIOUS and dossier.last_step_at is not None:
-            base = dossier.last_step_at.astimezone(AMSTERDAM).date()
+        previous = [at for at in (dossier.last_step_at, dossier.handover_declined_at) if at is not None]
+        if step.anchor is Anchor.PREVIOUS and previous:
+            base = max(previous).astimezone(AMSTERDAM).date()
         else:
             base = dossier.opened_on
         due = self._at(base + timedelta(days=step.day))
+        letter = dossier.fourteen_day_letter
         for condition in step.not_before:
             if condition is Condition.FOURTEEN_DAY_TERM_ENDED:
-                letter = dossier.fourteen_day_letter
                 if letter is None:
                     return None
+                due = max(due, self._at(letter.costs_due_from))
+            elif (
+                condition is Condition.FOURTEEN_DAY_TERM_ENDED_FOR_CONSUMERS
+                and letter is not None
+                and dossier.debtor.debtor_type is DebtorType.CONSUMER
+            ):
                 due = max(due, self._at(letter.costs_due_from))
         return due
 
@@ -266,7 +317,23 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
     start_days = [s.day for s in steps if s.anchor is Anchor.START]
     if start_days != sorted(start_days):
         raise PolicyError("policy steps must not go back in time")
-    return Policy(name=str(data["name"]), steps=steps, description=str(data.get("description", "")))
+    return Policy(
+        name=str(data["name"]),
+        steps=steps,
+        follow_up=_follow_up(data.get("follow_up")),
+        description=str(data.get("description", "")),
+    )
+
+
+def _follow_up(data: Any) -> FollowUp:
+    """Required: a policy that ends in silence would leave open files unattended."""
+    if not isinstance(data, dict):
+        raise PolicyError("follow_up: a policy needs a follow-up rhythm for files still open at its end")
+    follow_up = _step({**data, "name": FOLLOW_UP, "day": data.get("every_days"), "action": "message"}, 0)
+    first = int(data.get("first_after_days", follow_up.day))
+    if follow_up.day < 1 or first < 1:
+        raise PolicyError("follow_up: every_days and first_after_days must be at least 1")
+    return FollowUp(messages=follow_up.messages, every_days=follow_up.day, first_after_days=first)
 
 
 @cache

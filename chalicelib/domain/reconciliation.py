@@ -21,10 +21,9 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from chalicelib.domain.debtor_list import InvoiceLine
-from chalicelib.domain.dossier import AuditEvent, Dossier, Invoice, Trigger
+from chalicelib.domain.dossier import Dossier, Invoice
 from chalicelib.domain.policies import Policy
 
 ACTOR = "import"
@@ -110,8 +109,7 @@ def reconcile(
                 changed, settled = True, settled + 1
         else:
             changed |= dossier.take_invoice(_listed_amount(dossier, line), at=now, actor=ACTOR)
-    if not paid_items and dossier.debtor != lines[-1].debtor:
-        dossier.debtor = lines[-1].debtor
+    if not paid_items and dossier.update_debtor(lines[-1].debtor):
         changed = True
     if not paid_items and not hold:
         for number in [n for n, i in dossier.invoices.items() if i.is_open and n not in listed]:
@@ -119,13 +117,9 @@ def reconcile(
             changed, settled = True, settled + 1
     if dossier.is_active and dossier.open_cents <= 0 and changed:
         # Credit notes can bring the balance to zero without any invoice being settled.
-        dossier.apply(
-            Trigger.SETTLED_BY_CLIENT,
-            at=now,
-            actor=ACTOR,
-            reason="the credit notes on the client's list cover everything open",
+        dossier.settle(
+            at=now, actor=ACTOR, reason="the credit notes on the client's list cover everything open"
         )
-        dossier.next_action_at = None
     if was_closed and dossier.is_active:
         restart_dunning(dossier, today, now, policy)
     if not changed:
@@ -142,8 +136,7 @@ def close_missing(dossier: Dossier, now: datetime) -> int:
     for number in numbers:
         dossier.settle_invoice_by_client(number, at=now, actor=ACTOR, reason=PAID_DIRECTLY)
     if dossier.is_active:  # no open invoices at all, yet active: close it all the same
-        dossier.apply(Trigger.SETTLED_BY_CLIENT, at=now, actor=ACTOR, reason=PAID_DIRECTLY)
-        dossier.next_action_at = None
+        dossier.settle(at=now, actor=ACTOR, reason=PAID_DIRECTLY)
     return len(numbers)
 
 
@@ -154,32 +147,25 @@ def open_dossier(
     open_lines = [line for line in lines if not line.paid]
     if sum(line.open_cents for line in open_lines) <= 0:
         return None
-    dossier = Dossier(client_id=client_id, debtor=open_lines[-1].debtor, opened_on=today)
-    dossier.record(
-        _event(now, "dossier_opened", "a new debtor on the client's list", {"invoices": len(open_lines)})
-    )
-    for line in open_lines:
-        dossier.take_invoice(invoice_of(line), at=now, actor=ACTOR)
     first = policy.step_after(0)
-    dossier.next_action_at = policy.due_at(today, first) if first else None
-    return dossier
+    return Dossier.open(
+        client_id,
+        open_lines[-1].debtor,
+        [invoice_of(line) for line in open_lines],
+        today=today,
+        at=now,
+        actor=ACTOR,
+        first_action_at=policy.due_at(today, first) if first else now,
+    )
 
 
 def restart_dunning(dossier: Dossier, today: date, now: datetime, policy: Policy) -> None:
     """A reopened dossier holds an invoice nobody reminded yet: its dunning starts from step 1
     (the 14-day letter of BW 6:96 lid 6 is owed for the new invoice too)."""
-    dossier.record(
-        _event(
-            now,
-            "dunning_restarted",
-            "a new open invoice after the dossier was closed",
-            {"previous_step": dossier.step, "previous_opened_on": dossier.opened_on.isoformat()},
-        )
-    )
-    dossier.step = 0
-    dossier.opened_on = today
     first = policy.step_after(0)
-    dossier.next_action_at = policy.due_at(today, first) if first else None
+    dossier.restart_dunning(
+        today=today, at=now, actor=ACTOR, first_action_at=policy.due_at(today, first) if first else now
+    )
 
 
 def invoice_of(line: InvoiceLine) -> Invoice:
@@ -201,10 +187,6 @@ def _listed_amount(dossier: Dossier, line: InvoiceLine) -> Invoice:
     if known is not None and dossier.paid_cents > 0 and 0 <= known.open_cents < invoice.open_cents:
         return replace(invoice, open_cents=known.open_cents)
     return invoice
-
-
-def _event(now: datetime, what: str, reason: str, details: dict[str, Any]) -> AuditEvent:
-    return AuditEvent(at=now, what=what, actor=ACTOR, reason=reason, details=details)
 
 
 DIGEST_SHARDS = 16

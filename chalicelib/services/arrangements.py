@@ -1,47 +1,45 @@
-"""Payment arrangements: agree a plan, then follow it up installment by installment.
+"""Payment arrangements: agree a plan, confirm it in writing, then follow it installment by
+installment.
 
-The dunning action runner hands a dossier that is IN_ARRANGEMENT to `run_arrangement_step`
-(a marked hook in services/dossier_actions.py). Each installment gets its own Mollie payment link
-some days before it is due; a missed installment gets a reminder; the second miss ends the
-arrangement (ARRANGEMENT_DEFAULTED) and dunning resumes at the step where it stood, with what was
-paid already credited. Paying everything completes it (ARRANGEMENT_COMPLETED, in the dossier).
+Each installment gets its own Mollie payment link and e-mail some days before it is due, whatever
+happened to the one before; a missed installment gets one reminder; more misses than the client
+allows end the arrangement, and the dossier returns to where the plan was agreed (dunning, or the
+pending hand-over decision) with what was paid counted, and the client is told. Paying everything
+completes it (ARRANGEMENT_COMPLETED, in the dossier).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from chalicelib.domain.arrangements import (
-    Arrangement,
-    Installment,
-    explicit_plan,
-    plan_installments,
-)
+from chalicelib.domain import schedule
+from chalicelib.domain.arrangements import Arrangement, Installment, explicit_plan, plan_installments
 from chalicelib.domain.clients import Client
-from chalicelib.domain.dossier import TRANSITIONS, AuditEvent, Dossier, SentMessage, Trigger
-from chalicelib.domain.errors import (
-    DossierNotFound,
-    TransitionNotAllowed,
-    UnknownClient,
-)
+from chalicelib.domain.dossier import Dossier, Planner, SentMessage, Status, Trigger
+from chalicelib.domain.errors import TransitionNotAllowed, UnknownClient
 from chalicelib.domain.money import format_eur
-from chalicelib.services.dossier_actions import ActionDeps, ActionOutcome, remember_email
-from chalicelib.services.message_content import email_for_debtor, language_of, long_date
+from chalicelib.services.dossier_actions import (
+    ActionDeps,
+    ActionOutcome,
+    confirm,
+    decision_url,
+    local_day,
+    policy_for,
+    remember_email,
+)
+from chalicelib.services.message_content import email_for_client, email_for_debtor, language_of, long_date
 from chalicelib.services.payments import payment_link_for
-from chalicelib.services.ports import ClientDirectory, DossierRepository
-from chalicelib.services.retry import on_conflict_retry, saved_first
+from chalicelib.services.ports import Attachment, Letter
 
 ACTOR = "arrangement"
-# The installment's link goes out this many days before it is due (the first one right away).
-LINK_LEAD_DAYS = 7
 # The first installment falls due this many days after the plan is agreed.
 FIRST_DUE_DAYS = 14
-# Messages go out in the morning (UTC); the dunning runner applies the contact window.
-SEND_AT = time(8, 0)
 # templates/email/<language>/installment_*.{txt,html}: the installment's amount, due date and link.
 INSTALLMENT_TEMPLATE = "installment_due"
 MISSED_TEMPLATE = "installment_missed"
+CONFIRMATION_TEMPLATE = "arrangement_confirmation"
+BROKEN_TEMPLATE = "arrangement_broken"
 
 
 @dataclass(frozen=True)
@@ -57,130 +55,209 @@ def create_arrangement(
     debtor_id: str,
     request: ArrangementRequest,
     now: datetime,
+    deps: ActionDeps,
     *,
-    clients: ClientDirectory,
-    dossiers: DossierRepository,
     actor: str = "client",
 ) -> Dossier:
-    client = clients.get(client_id)
+    """Agree a plan for what is due now (disputed invoices stay out of it), then send the debtor
+    the whole schedule in writing: an e-mail and a PDF kept with the dossier."""
+    client = deps.clients.get(client_id)
     if client is None:
         raise UnknownClient(client_id)
-    rules = client.arrangement_rules
+    then = schedule.planner(client, policy_for(client), now)
+    today = local_day(now)
 
-    def change() -> Dossier:
-        dossier = dossiers.get(client_id, debtor_id)
-        if dossier is None:
-            raise DossierNotFound(client_id, debtor_id)
-        if (dossier.status, Trigger.ARRANGEMENT_AGREED) not in TRANSITIONS:
+    def agree(dossier: Dossier) -> Arrangement:
+        if not dossier.may(Trigger.ARRANGEMENT_AGREED):
             raise TransitionNotAllowed(dossier.status.value, Trigger.ARRANGEMENT_AGREED.value)
-        today = now.date()
-        amount = dossier.due_cents
-        if request.plan:
-            installments = explicit_plan(
-                amount, list(request.plan), today, rules, approved_by_client=request.approved_by_client
-            )
-        else:
-            installments = plan_installments(
-                amount,
-                request.installments or 0,
-                request.first_due or today + timedelta(days=FIRST_DUE_DAYS),
-                rules,
-                approved_by_client=request.approved_by_client,
-            )
-        dossier.apply(
-            Trigger.ARRANGEMENT_AGREED,
-            at=now,
-            actor=actor,
-            reason=f"{len(installments)} installments for {format_eur(amount)}",
-            installments=[
-                {"number": i.number, "due_date": i.due_date.isoformat(), "amount_cents": i.amount_cents}
-                for i in installments
-            ],
-            approved_by_client=request.approved_by_client,
+        arrangement = Arrangement(
+            today,
+            _installments(client, dossier.due_cents, request, today),
+            request.approved_by_client,
+            agreed_in=dossier.status.value,
         )
-        dossier.arrangement = Arrangement(today, installments, request.approved_by_client)
-        dossier.retire_payment_link(at=now, actor=actor, reason="replaced by installment links")
-        dossier.next_action_at = now  # the first installment's link goes out with the next sweep
-        dossiers.save(dossier)
-        return dossier
+        dossier.agree_arrangement(arrangement, then, at=now, actor=actor)
+        return arrangement
 
-    return on_conflict_retry(change)
-
-
-def _at(day: date) -> datetime:
-    return datetime.combine(day, SEND_AT, UTC)
+    arrangement = deps.uow.change(client_id, debtor_id, agree)
+    dossier = deps.dossiers.get(client_id, debtor_id)
+    assert dossier is not None
+    _confirm_in_writing(client, dossier, arrangement, now, deps)
+    return dossier
 
 
-def next_arrangement_action(arrangement: Arrangement, grace_days: int) -> datetime | None:
-    """The next moment something may need doing: a link to send or a due date to check."""
-    moments: list[datetime] = []
-    for item in arrangement.installments:
-        if item.is_paid or item.missed:
-            continue
-        if not item.link_sent:
-            moments.append(_at(item.due_date - timedelta(days=LINK_LEAD_DAYS)))
-        moments.append(_at(item.due_date + timedelta(days=grace_days + 1)))
-    return min(moments) if moments else None
-
-
-def run_arrangement_step(client: Client, dossier: Dossier, now: datetime, deps: ActionDeps) -> ActionOutcome:
+def _installments(
+    client: Client, amount_cents: int, request: ArrangementRequest, today: date
+) -> tuple[Installment, ...]:
     rules = client.arrangement_rules
+    if request.plan:
+        return explicit_plan(
+            amount_cents, list(request.plan), today, rules, approved_by_client=request.approved_by_client
+        )
+    return plan_installments(
+        amount_cents,
+        request.installments or 0,
+        request.first_due or today + timedelta(days=FIRST_DUE_DAYS),
+        rules,
+        approved_by_client=request.approved_by_client,
+    )
+
+
+def _confirm_in_writing(
+    client: Client, dossier: Dossier, arrangement: Arrangement, now: datetime, deps: ActionDeps
+) -> None:
+    """The written confirmation: every date and amount, the total, what a missed installment
+    means. The PDF is kept under letters/ so the file shows exactly what the debtor got."""
+    language = language_of(client, dossier)
+    rules = client.arrangement_rules
+    schedule_lines = [
+        {
+            "number": i.number,
+            "due_date": long_date(i.due_date, language),
+            "amount": format_eur(i.amount_cents),
+        }
+        for i in arrangement.installments
+    ]
+    pdf = deps.letters.render(_confirmation_letter(client, dossier, arrangement, language))
+    key = (
+        f"letters/{client.client_id}/{dossier.debtor_id}/arrangement-{arrangement.agreed_on.isoformat()}.pdf"
+    )
+    deps.files.put(key, pdf, "application/pdf")
+    if dossier.usable_email is None:
+        return  # the PDF is on file for the client to post or hand over
+    email = email_for_debtor(
+        client,
+        dossier,
+        CONFIRMATION_TEMPLATE,
+        "",
+        installments=schedule_lines,
+        arrangement_total=format_eur(arrangement.total_cents),
+        first_payment_url="",
+        misses_allowed=rules.misses_allowed,
+        grace_days=rules.grace_days,
+        attachments=(Attachment(f"betalingsregeling-{dossier.debtor_id}.pdf", "application/pdf", pdf),),
+    )
+    sent = SentMessage(
+        dossier.step, "email", CONFIRMATION_TEMPLATE, now, arrangement.total_cents, None, s3_key=key
+    )
+    deps.uow.change(
+        dossier.client_id, dossier.debtor_id, lambda fresh: fresh.record_message(sent, actor=ACTOR)
+    )
+    message_id = deps.mailer.send(email)
+    remember_email(deps, dossier, dossier.step, "email", message_id, now)
+    confirm(
+        deps,
+        dossier.client_id,
+        dossier.debtor_id,
+        dossier.step,
+        [("email", CONFIRMATION_TEMPLATE, message_id)],
+        now,
+    )
+
+
+def _confirmation_letter(client: Client, dossier: Dossier, arrangement: Arrangement, language: str) -> Letter:
+    english = language == "en"
+    rules = client.arrangement_rules
+    lines = [
+        (f"Payment arrangement with {client.name}" if english else f"Betalingsregeling met {client.name}"),
+        "",
+        *(
+            f"{i.number}. {long_date(i.due_date, language)}: {format_eur(i.amount_cents)}"
+            for i in arrangement.installments
+        ),
+        "",
+        (
+            f"Total: {format_eur(arrangement.total_cents)}"
+            if english
+            else f"Totaal: {format_eur(arrangement.total_cents)}"
+        ),
+        "",
+        (
+            f"Each installment has its own payment link. An installment not paid {rules.grace_days} days "
+            f"after its date gets a reminder; after more than {rules.misses_allowed} missed installment(s) "
+            "the arrangement ends and the full remaining amount is due again."
+            if english
+            else f"Elke termijn heeft een eigen betaallink. Is een termijn {rules.grace_days} dagen na de datum "
+            f"niet betaald, dan krijgt u een herinnering. Mist u meer dan {rules.misses_allowed} termijn(en), "
+            "dan stopt de regeling en is het hele resterende bedrag weer direct verschuldigd."
+        ),
+    ]
+    return Letter(
+        sender_lines=(client.name, *[line for line in client.postal_address.splitlines() if line]),
+        recipient_lines=(dossier.debtor.name,),
+        place_and_date=long_date(arrangement.agreed_on, language),
+        subject=("Your payment arrangement" if english else "Uw betalingsregeling"),
+        body="\n".join(lines),
+        title=f"{client.name} - {dossier.debtor_id}",
+    )
+
+
+def run_arrangement_step(
+    client: Client, dossier: Dossier, then: Planner, now: datetime, deps: ActionDeps
+) -> ActionOutcome:
     arrangement = dossier.arrangement
     if arrangement is None:
-        dossier.next_action_at = None
-        return (
-            ActionOutcome.NOTHING_TO_DO
-            if saved_first(deps.dossiers, dossier)
-            else ActionOutcome.ALREADY_CLAIMED
-        )
-    today = now.date()
-    missed = arrangement.newly_missed(today, rules)
+        dossier.reschedule(then, at=now, actor=ACTOR)
+        return ActionOutcome.NOTHING_TO_DO if deps.uow.claim(dossier) else ActionOutcome.ALREADY_CLAIMED
+    rules = client.arrangement_rules
+    missed = arrangement.newly_missed(local_day(now), rules)
     if missed:
-        arrangement = arrangement.mark_missed({i.number for i in missed})
-        dossier.arrangement = arrangement
-        for item in missed:
-            dossier.record(
-                AuditEvent(
-                    at=now,
-                    what="installment_missed",
-                    actor=ACTOR,
-                    reason=f"installment {item.number} was due {item.due_date.isoformat()}",
-                    details={"installment": item.number, "open_cents": item.open_cents},
-                )
-            )
-        if arrangement.is_defaulted(rules):
-            dossier.retire_payment_link(at=now, actor=ACTOR, reason="the arrangement ended")
-            dossier.apply(
-                Trigger.ARRANGEMENT_DEFAULTED,
-                at=now,
-                actor=ACTOR,
-                reason=f"{arrangement.missed_count} installments missed; dunning resumes at step "
-                f"{dossier.step} with {format_eur(arrangement.paid_cents)} paid counted",
-                paid_cents=arrangement.paid_cents,
-                due_cents=dossier.due_cents,
-            )
-            dossier.next_action_at = now
-            return (
-                ActionOutcome.NOTHING_TO_DO
-                if saved_first(deps.dossiers, dossier)
-                else ActionOutcome.ALREADY_CLAIMED
-            )
-        return _send(client, dossier, missed[0], now, deps, MISSED_TEMPLATE, reminder=True)
-    target = arrangement.next_open
-    if (
-        target is not None
-        and not target.link_sent
-        and (target.number == 1 or today >= target.due_date - timedelta(days=LINK_LEAD_DAYS))
-    ):
-        return _send(client, dossier, target, now, deps, INSTALLMENT_TEMPLATE, reminder=False)
-    dossier.next_action_at = next_arrangement_action(arrangement, rules.grace_days)
-    return ActionOutcome.NOT_DUE if saved_first(deps.dossiers, dossier) else ActionOutcome.ALREADY_CLAIMED
+        dossier.miss_installments([i.number for i in missed], at=now, actor=ACTOR)
+        assert dossier.arrangement is not None
+        if dossier.arrangement.is_defaulted(rules):
+            return _end(client, dossier, then, now, deps)
+        return _send(client, dossier, missed[0], then, now, deps, MISSED_TEMPLATE, reminder=True)
+    to_send = schedule.installments_to_send(arrangement, now)
+    if to_send:
+        return _send(client, dossier, to_send[0], then, now, deps, INSTALLMENT_TEMPLATE, reminder=False)
+    dossier.reschedule(then, at=now, actor=ACTOR)
+    return ActionOutcome.NOT_DUE if deps.uow.claim(dossier) else ActionOutcome.ALREADY_CLAIMED
+
+
+def _end(client: Client, dossier: Dossier, then: Planner, now: datetime, deps: ActionDeps) -> ActionOutcome:
+    """The plan broke: back where it came from, and the client hears of it."""
+    assert dossier.arrangement is not None
+    paid = dossier.arrangement.paid_cents
+    dossier.end_arrangement(
+        then,
+        at=now,
+        actor=ACTOR,
+        reason=f"{dossier.arrangement.missed_count} installments missed; {format_eur(paid)} paid is counted",
+    )
+    back_to_decision = dossier.status is Status.AWAITING_HANDOVER_DECISION
+    email = email_for_client(
+        client,
+        dossier,
+        BROKEN_TEMPLATE,
+        decision_url(deps, client.client_id, dossier.debtor_id),
+        paid=format_eur(paid),
+        back_to_decision=back_to_decision,
+    )
+    key = f"sent/{client.client_id}/{dossier.debtor_id}/{dossier.step}-{BROKEN_TEMPLATE}.txt"
+    dossier.record_message(
+        SentMessage(dossier.step, "email-client", BROKEN_TEMPLATE, now, dossier.due_cents, None, s3_key=key),
+        actor=ACTOR,
+    )
+    if not deps.uow.claim(dossier):
+        return ActionOutcome.ALREADY_CLAIMED
+    deps.files.put(key, f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}".encode(), "text/plain")
+    provider_id = deps.mailer.send(email)
+    confirm(
+        deps,
+        dossier.client_id,
+        dossier.debtor_id,
+        dossier.step,
+        [("email-client", BROKEN_TEMPLATE, provider_id)],
+        now,
+    )
+    return ActionOutcome.CLIENT_REMINDED
 
 
 def _send(
     client: Client,
     dossier: Dossier,
     item: Installment,
+    then: Planner,
     now: datetime,
     deps: ActionDeps,
     template: str,
@@ -189,6 +266,7 @@ def _send(
 ) -> ActionOutcome:
     """Claim (save), then send, then confirm: as dunning does, a redelivery sends nothing twice."""
     assert dossier.arrangement is not None
+    grace = client.arrangement_rules.grace_days
     link = payment_link_for(
         client,
         dossier,
@@ -199,27 +277,14 @@ def _send(
         public_api_url=deps.public_api_url,
         amount_cents=item.open_cents,
         installment=item.number,
-        expires_at=_at(item.due_date + timedelta(days=client.arrangement_rules.grace_days + 30)),
+        expires_at=schedule.installment_missed_at(item, grace + 30),
         actor=ACTOR,
-    )
-    dossier.arrangement = dossier.arrangement.mark(
-        item.number, link_sent=True, reminded=True if reminder else None
     )
     # A bounced address (services/email_feedback.py) is not used: the installment is then recorded
     # unsent and the client sees it on the dossier.
-    channel = "email" if dossier.usable_email else "none"
-    dossier.record_message(
-        SentMessage(
-            dossier.step,
-            f"{channel}-installment-{item.number}",
-            template,
-            now,
-            item.open_cents,
-            link.payment_id,
-        ),
-        actor=ACTOR,
-    )
-    dossier.next_action_at = next_arrangement_action(dossier.arrangement, client.arrangement_rules.grace_days)
+    channel = f"{'email' if dossier.usable_email else 'none'}-installment-{item.number}"
+    if reminder:
+        channel += "-reminder"
     email = (
         email_for_debtor(
             client,
@@ -237,20 +302,19 @@ def _send(
         if dossier.usable_email
         else None
     )
-    if not saved_first(deps.dossiers, dossier):
+    dossier.send_installment(
+        item.number,
+        SentMessage(dossier.step, channel, template, now, item.open_cents, link.payment_id),
+        then,
+        at=now,
+        actor=ACTOR,
+        reminder=reminder,
+    )
+    if not deps.uow.claim(dossier):
         return ActionOutcome.ALREADY_CLAIMED
     if email is None:
         return ActionOutcome.NO_CONTACT_DETAILS
     provider_id = deps.mailer.send(email)
-    remember_email(deps, dossier, dossier.step, f"{channel}-installment-{item.number}", provider_id, now)
-
-    def confirm() -> None:
-        fresh = deps.dossiers.get(dossier.client_id, dossier.debtor_id)
-        if fresh is not None:
-            fresh.confirm_message(
-                dossier.step, f"{channel}-installment-{item.number}", provider_id, at=now, actor=ACTOR
-            )
-            deps.dossiers.save(fresh)
-
-    on_conflict_retry(confirm)
+    remember_email(deps, dossier, dossier.step, channel, provider_id, now)
+    confirm(deps, dossier.client_id, dossier.debtor_id, dossier.step, [(channel, template, provider_id)], now)
     return ActionOutcome.SENT

@@ -2,26 +2,30 @@
 
 The worklist shows only calls that may be made now (inside the contact window, DOMAIN.md §8),
 with what a caller needs: the debtor, the amount due, the invoices and what was sent so far.
-An outcome feeds back into the dossier (`Dossier.record_call_outcome`): a dispute through the
-transition table stops the reminders; a promise to pay postpones the next step to the day after
-the promised date, inside the contact window.
+An outcome feeds back into the dossier (`Dossier.record_call_outcome`): a dispute is filed about
+the invoices the caller named (the others are still chased); a promise to pay postpones the next
+step to the day after the promised date, inside the contact window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain import schedule
 from chalicelib.domain.call_tasks import CallOutcome, CallTask
-from chalicelib.domain.contact_window import is_contact_allowed, next_contact_moment
-from chalicelib.domain.errors import DossierNotFound, InvalidRequest
+from chalicelib.domain.contact_window import is_contact_allowed
+from chalicelib.domain.dossier import DisputeReason
+from chalicelib.domain.errors import InvalidRequest, UnknownClient
 from chalicelib.domain.money import format_eur
-from chalicelib.domain.policies import AMSTERDAM
+from chalicelib.services.disputes import DisputeRequest, file_dispute
+from chalicelib.services.dossier_actions import ActionDeps, local_day, policy_for
 from chalicelib.services.ports import DossierRepository
-from chalicelib.services.retry import on_conflict_retry
 
 MAX_NOTE = 1000
+# A promise further out than this is a payment arrangement and is made as one.
+MAX_PROMISE = timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class CallReport:
     promised_on: date | None = None
     note: str = ""
     caller: str = "call-team"
+    # A dispute on the phone: which invoices (none named: everything still chased) and why.
+    invoices: tuple[str, ...] = ()
+    reason: DisputeReason = DisputeReason.OTHER
 
     @classmethod
     def from_json(cls, body: Any) -> CallReport:
@@ -52,7 +59,15 @@ class CallReport:
         caller = body.get("caller", "call-team")
         if not isinstance(caller, str) or not caller or len(caller) > 100:
             raise InvalidRequest('"caller" must be a short name')
-        return cls(outcome, promised_on, note, caller)
+        invoices = body.get("invoices", [])
+        if not isinstance(invoices, list) or not all(isinstance(n, str) and n for n in invoices):
+            raise InvalidRequest('"invoices" must be a list of invoice numbers')
+        try:
+            reason = DisputeReason(str(body.get("reason", DisputeReason.OTHER.value)))
+        except ValueError as error:
+            choices = ", ".join(r.value for r in DisputeReason)
+            raise InvalidRequest(f'"reason" must be one of: {choices}') from error
+        return cls(outcome, promised_on, note, caller, tuple(invoices), reason)
 
 
 def record_call_outcome(
@@ -61,28 +76,48 @@ def record_call_outcome(
     task_id: str,
     report: CallReport,
     now: datetime,
-    dossiers: DossierRepository,
+    deps: ActionDeps,
 ) -> CallTask:
-    def attempt() -> CallTask:
-        dossier = dossiers.get(client_id, debtor_id)
-        if dossier is None:
-            raise DossierNotFound(client_id, debtor_id)
-        task = dossier.record_call_outcome(
+    """Record what came of a call. A promise to pay holds the next reminder until the day after
+    the promised date; a dispute on the phone is filed like any other (services/disputes.py),
+    about the invoices the caller named or else everything still chased."""
+    client = deps.clients.get(client_id)
+    if client is None:
+        raise UnknownClient(client_id)
+    today = local_day(now)
+    if report.promised_on is not None and not today <= report.promised_on <= today + MAX_PROMISE:
+        raise InvalidRequest(
+            f'"promised_on" must be between today and {(today + MAX_PROMISE).isoformat()}; '
+            "a later date is an arrangement, not a promise"
+        )
+    then = schedule.planner(client, policy_for(client), now)
+    task = deps.uow.change(
+        client_id,
+        debtor_id,
+        lambda dossier: dossier.record_call_outcome(
             task_id,
             report.outcome,
+            then,
             at=now,
             actor=report.caller,
             promised_on=report.promised_on,
             note=report.note,
-        )
-        if report.promised_on is not None and dossier.next_action_at is not None:
-            # Give the promise its chance: no reminder before the day after the promised date.
-            after = datetime.combine(report.promised_on + timedelta(days=1), time(8, 30), tzinfo=AMSTERDAM)
-            dossier.next_action_at = max(dossier.next_action_at, next_contact_moment(after))
-        dossiers.save(dossier)
-        return task
-
-    return on_conflict_retry(attempt)
+        ),
+    )
+    if report.outcome is CallOutcome.DISPUTE:
+        dossier = deps.dossiers.get(client_id, debtor_id)
+        assert dossier is not None
+        invoices = report.invoices or tuple(i.number for i in dossier.chased_invoices)
+        if invoices:
+            file_dispute(
+                client_id,
+                debtor_id,
+                DisputeRequest(invoices, report.reason, report.note),
+                now,
+                deps,
+                actor=report.caller,
+            )
+    return task
 
 
 def worklist(client_id: str, now: datetime, dossiers: DossierRepository) -> list[dict[str, Any]]:

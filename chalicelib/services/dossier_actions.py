@@ -1,21 +1,21 @@
-"""Take the next step of a due dossier's dunning policy: messages to the debtor (e-mail, SMS, a
-letter for print-and-post), a call task for the call team, or the client's hand-over decision.
+"""Run what is due on a dossier: the next step of its dunning policy (messages to the debtor, a
+call task, the client's hand-over decision), a follow-up reminder, a reminder to a client who has
+not decided, the end of a pause, an installment of an arrangement, a disputed invoice whose fresh
+term has run. `domain/schedule.py` says what is due; this module does the I/O around it.
 
 Timing. A step is due on its policy day at 08:30 Amsterdam and never outside the contact window
-(`contact_window.next_contact_moment`: no Sundays, holidays, nights; DOMAIN.md §8). A step that
-waits for the 14-day term (`not_before`) is due from the day costs are due.
+(no Sundays, holidays, nights; DOMAIN.md §8), nor beyond the client's contact budget.
 
 Exactly once? Not possible with SES or SNS (no idempotency key), so each step is *claimed* first:
-the dossier is saved as "step N sent" under optimistic locking, with every message of the step
+the dossier is saved as "step N taken" under optimistic locking, with every message of the step
 recorded unconfirmed; then the messages go out; then the providers' ids are recorded (confirmed).
 A redelivered action finds the step claimed (its next action moved on) and sends nothing.
 
 Which way it errs: towards silence, never towards a second message.
 - Crash after the claim, before or during sending: the unsent messages stay unconfirmed on the
   dossier (the client sees them as such); nothing is sent again automatically.
-- Crash after sending, before the confirmation is saved (the provider accepted the message but we
-  lost the answer or the save failed): the debtor got the message once; the dossier shows it
-  unconfirmed, without the provider's id. The retry sends nothing.
+- Crash after sending, before the confirmation is saved: the debtor got the message once; the
+  dossier shows it unconfirmed, without the provider's id. The retry sends nothing.
 tests/unit/test_dunning_engine.py proves both.
 
 Letters are written to S3 `outbox/<client>/<debtor>/<step>.pdf` for the print-and-post partner:
@@ -25,43 +25,28 @@ date recorded on the dossier is the day of the step; it starts the consumer's 14
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from chalicelib.adapters.letters import PdfLetterRenderer
-from chalicelib.domain import dunning
+from chalicelib.domain import dunning, schedule
 from chalicelib.domain.call_tasks import CallTask
 from chalicelib.domain.clients import Client
-from chalicelib.domain.contact_window import is_contact_allowed, next_contact_moment
+from chalicelib.domain.contact_window import next_contact_moment
 from chalicelib.domain.debtor_list import DebtorType
-from chalicelib.domain.dossier import (
-    AuditEvent,
-    Dossier,
-    FourteenDayLetter,
-    SentMessage,
-    Status,
-    Trigger,
-)
+from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Planner, Schedule, SentMessage
 from chalicelib.domain.money import format_eur
-from chalicelib.domain.policies import (
-    AMSTERDAM,
-    Action,
-    Channel,
-    Policy,
-    PolicyError,
-    PolicyStep,
-    load_policy,
-)
-from chalicelib.services.email_feedback import NO_SENT_EMAIL_INDEX
+from chalicelib.domain.policies import Action, Channel, Policy, PolicyError, PolicyStep, load_policy
 from chalicelib.services.message_content import (
     email_for_client,
     email_for_debtor,
     fourteen_day_letter_for,
     language_of,
+    long_date,
     sms_for_debtor,
+    term_note,
 )
-from chalicelib.services.payments import UNTRACKED_LINKS, payment_link_for
+from chalicelib.services.payments import payment_link_for
 from chalicelib.services.ports import (
     ClientDirectory,
     DossierRepository,
@@ -76,7 +61,7 @@ from chalicelib.services.ports import (
     Sms,
     SmsSender,
 )
-from chalicelib.services.retry import on_conflict_retry, saved_first
+from chalicelib.services.unit_of_work import DossierUnitOfWork
 
 ACTOR = "dunning"
 
@@ -85,6 +70,8 @@ class ActionOutcome(StrEnum):
     SENT = "sent"
     HANDOVER_REQUESTED = "handover_requested"
     CALL_TASK_OPENED = "call_task_opened"
+    CLIENT_REMINDED = "client_reminded"
+    RESUMED = "resumed"
     NOT_DUE = "not_due"
     RESCHEDULED = "rescheduled"
     NOTHING_TO_DO = "nothing_to_do"
@@ -95,19 +82,24 @@ class ActionOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class ActionDeps:
+    """Every port a dossier use case may reach; bootstrap wires the real ones, tests the fakes."""
+
     dossiers: DossierRepository
     clients: ClientDirectory
     payments: PaymentGateway
     mailer: Mailer
+    sms: SmsSender
+    files: FileStore
+    letters: LetterRenderer
+    # Which dossier a Mollie payment link belongs to (services/payments.py).
+    links: PaymentLinkRegistry
+    # Which dossier an SES message id belongs to, for bounces (services/email_feedback.py).
+    sent_emails: SentEmailIndex
     public_api_url: str
-    policy: Policy | None = None
-    sms: SmsSender | None = None
-    files: FileStore | None = None
-    letters: LetterRenderer = field(default_factory=PdfLetterRenderer)
-    # Issue 5: which dossier a Mollie payment link belongs to (services/payments.py).
-    links: PaymentLinkRegistry = UNTRACKED_LINKS
-    # Issue 4: which dossier an SES message id belongs to, for bounces (services/email_feedback.py).
-    sent_emails: SentEmailIndex = NO_SENT_EMAIL_INDEX
+
+    @property
+    def uow(self) -> DossierUnitOfWork:
+        return DossierUnitOfWork(self.dossiers)
 
 
 @dataclass(frozen=True)
@@ -124,16 +116,18 @@ class _Outgoing:
 
 
 def local_day(now: datetime) -> date:
-    return now.astimezone(AMSTERDAM).date()
+    return schedule.local_day(now)
 
 
-def policy_for(client: Client, deps: ActionDeps) -> Policy:
-    if deps.policy is not None:
-        return deps.policy
+def policy_for(client: Client) -> Policy:
     try:
         return load_policy(client.policy)
     except PolicyError:
         return load_policy("default")
+
+
+def decision_url(deps: ActionDeps, client_id: str, debtor_id: str) -> str:
+    return f"{deps.public_api_url.rstrip('/')}/clients/{client_id}/dossiers/{debtor_id}"
 
 
 def run_due_action(client_id: str, debtor_id: str, now: datetime, deps: ActionDeps) -> ActionOutcome:
@@ -141,68 +135,79 @@ def run_due_action(client_id: str, debtor_id: str, now: datetime, deps: ActionDe
     if dossier is None or dossier.next_action_at is None or dossier.next_action_at > now:
         return ActionOutcome.NOT_DUE
     client = deps.clients.get(client_id)
-    # --- issue 5 hook: an arrangement follows its own plan (services/arrangements.py) ---
-    if client is not None and dossier.status is Status.IN_ARRANGEMENT:
-        from chalicelib.services.arrangements import run_arrangement_step
+    if client is None:
+        # A client removed from the directory: its files stop, visibly, instead of looping.
+        dossier.reschedule(lambda _: Schedule(None), at=now, actor=ACTOR)
+        return _claimed(deps, dossier, ActionOutcome.NOTHING_TO_DO)
+    policy = policy_for(client)
+    then = schedule.planner(client, policy, now)
+    due = schedule.due_now(dossier, client, policy, now)
+    match due.what:
+        case schedule.Due.NOTHING:
+            dossier.reschedule(then, at=now, actor=ACTOR)
+            return _claimed(deps, dossier, ActionOutcome.NOTHING_TO_DO)
+        case schedule.Due.NOT_YET:
+            dossier.reschedule(then, at=now, actor=ACTOR)
+            return _claimed(deps, dossier, ActionOutcome.RESCHEDULED)
+        case schedule.Due.REINSTATE_DISPUTED:
+            dossier.reinstate_disputed(then, at=now, actor=ACTOR)
+            return _claimed(deps, dossier, ActionOutcome.RESUMED)
+        case schedule.Due.PAUSE_ENDED:
+            dossier.end_pause(then, at=now, actor=ACTOR)
+            return _claimed(deps, dossier, ActionOutcome.RESUMED)
+        case schedule.Due.HANDOVER_DECISION_LAPSED:
+            dossier.lapse_handover_decision(then, at=now, actor=ACTOR)
+            return _claimed(deps, dossier, ActionOutcome.RESUMED)
+        case schedule.Due.REMIND_CLIENT_OF_HANDOVER | schedule.Due.REMIND_CLIENT_OF_DISPUTE:
+            return _remind_client(client, dossier, due.what, then, now, deps)
+        case schedule.Due.ARRANGEMENT:
+            from chalicelib.services.arrangements import run_arrangement_step
 
-        return run_arrangement_step(client, dossier, now, deps)
-    # --- end of issue 5 hook ---
-    today = local_day(now)
-    if client is None or not dossier.accepts_dunning or dossier.due_cents <= 0:
-        # In arrangement, disputed, paused, awaiting the client, closed or handed over: no dunning.
-        dossier.next_action_at = None
-        saved_first(deps.dossiers, dossier)
-        return ActionOutcome.NOTHING_TO_DO
-    policy = policy_for(client, deps)
-    step = policy.next_step(dossier, client, today)
-    if step is None:
-        dossier.next_action_at = None
-        saved_first(deps.dossiers, dossier)
-        return ActionOutcome.NOTHING_TO_DO
+            return run_arrangement_step(client, dossier, then, now, deps)
+        case schedule.Due.DUNNING_STEP:
+            assert due.step is not None
+            return _dunning_step(client, dossier, due.step, then, now, deps)
+    raise AssertionError(due)  # pragma: no cover
 
-    due = policy.when_due(step, dossier, client)
-    if due is None:
-        dossier.step = step.step
-        dossier.record(_skipped(step, now, "it waits for a 14-day term, but no 14-day letter was sent"))
-        dossier.next_action_at = _next_moment(policy, dossier, client, now)
-        return ActionOutcome.SKIPPED if saved_first(deps.dossiers, dossier) else ActionOutcome.ALREADY_CLAIMED
-    due = next_contact_moment(due)
-    if due > now or not is_contact_allowed(now):
-        # Not yet (a later step after a skipped one, a term still running), or outside the contact
-        # window (a retried message arriving at night): try again at the next allowed moment.
-        dossier.next_action_at = max(due, next_contact_moment(now))
-        return (
-            ActionOutcome.RESCHEDULED
-            if saved_first(deps.dossiers, dossier)
-            else ActionOutcome.ALREADY_CLAIMED
+
+def _claimed(deps: ActionDeps, dossier: Dossier, outcome: ActionOutcome) -> ActionOutcome:
+    return outcome if deps.uow.claim(dossier) else ActionOutcome.ALREADY_CLAIMED
+
+
+def _dunning_step(
+    client: Client, dossier: Dossier, step: PolicyStep, then: Planner, now: datetime, deps: ActionDeps
+) -> ActionOutcome:
+    charge_money_due(dossier, client, local_day(now), now)
+    if policy_for(client).when_due(step, dossier, client) is None:
+        dossier.skip_step(
+            step.step,
+            then,
+            at=now,
+            actor=ACTOR,
+            reason="it waits for a 14-day term, but no 14-day letter was sent",
         )
-
-    _charge_costs_due(dossier, client, today, now)
+        return _claimed(deps, dossier, ActionOutcome.SKIPPED)
     if step.action is Action.HANDOVER_DECISION:
         return _request_handover_decision(client, dossier, step, now, deps)
     if step.action is Action.CALL:
-        return _open_call_task(client, dossier, step, policy, now, deps)
-    return _send_messages(client, dossier, step, policy, now, deps)
+        task = CallTask(
+            task_id=f"step-{step.step}", step=step.step, created_at=now, call_from=next_contact_moment(now)
+        )
+        dossier.open_call_task(task, then, actor=ACTOR)
+        return _claimed(deps, dossier, ActionOutcome.CALL_TASK_OPENED)
+    return _send_messages(client, dossier, step, then, now, deps)
 
 
-def _charge_costs_due(dossier: Dossier, client: Client, today: date, now: datetime) -> None:
+def charge_money_due(dossier: Dossier, client: Client, today: date, now: datetime) -> None:
+    """Costs and statutory interest that are due today go on the dossier before a message
+    states the amount (BW 6:96, 6:119, 6:119a)."""
     costs = dunning.costs_due(dossier, client, today)
     if costs.cents:
         dossier.charge_costs(costs.cents, at=now, actor=ACTOR, reason=costs.reason)
 
 
-def _next_moment(policy: Policy, dossier: Dossier, client: Client, now: datetime) -> datetime | None:
-    """When the step after the dossier's current one is due, inside the contact window."""
-    following = policy.next_step(dossier, client, local_day(now))
-    if following is None:
-        return None
-    due = policy.when_due(following, dossier, client)
-    # A step that can never become due is handled (skipped with a record) at the next moment.
-    return next_contact_moment(max(due, now) if due is not None else now)
-
-
 def _send_messages(
-    client: Client, dossier: Dossier, step: PolicyStep, policy: Policy, now: datetime, deps: ActionDeps
+    client: Client, dossier: Dossier, step: PolicyStep, then: Planner, now: datetime, deps: ActionDeps
 ) -> ActionOutcome:
     today = local_day(now)
     planned = list(step.messages_for(dossier, client, today))
@@ -213,19 +218,16 @@ def _send_messages(
             # Nothing is in default yet: a 14-day letter may not be sent before the due date.
             planned = [m for m in planned if m.channel is not Channel.LETTER]
     if not planned:
-        dossier.step = step.step
-        dossier.last_step_at = now
-        dossier.record(_skipped(step, now, "no e-mail address, phone number or postal address to use"))
-        dossier.next_action_at = _next_moment(policy, dossier, client, now)
-        return (
-            ActionOutcome.NO_CONTACT_DETAILS
-            if saved_first(deps.dossiers, dossier)
-            else ActionOutcome.ALREADY_CLAIMED
+        dossier.skip_step(
+            step.step,
+            then,
+            at=now,
+            actor=ACTOR,
+            reason="no e-mail address, phone number or postal address to use",
         )
+        return _claimed(deps, dossier, ActionOutcome.NO_CONTACT_DETAILS)
 
     amount_cents = dossier.due_cents
-    # Issue 5: one open Mollie payment link per dossier for the amount due, issued on the
-    # dossier (the old one retired); see services/payments.py.
     payment = payment_link_for(
         client,
         dossier,
@@ -237,7 +239,6 @@ def _send_messages(
         actor=ACTOR,
     )
     base = f"{client.client_id}/{dossier.debtor_id}/{step.step}"
-    letter_follows = letter is not None
     outgoing: list[_Outgoing] = []
     for message in planned:
         if message.channel is Channel.EMAIL:
@@ -246,7 +247,7 @@ def _send_messages(
                 dossier,
                 message.template,
                 payment.checkout_url,
-                letter_follows=letter_follows,
+                letter_follows=letter is not None,
                 costs_reason=_costs_reason(client, dossier),
             )
             copy = f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}"
@@ -269,22 +270,11 @@ def _send_messages(
                 fourteen_day_letter_for(client, dossier, letter, message.template, payment.checkout_url)
             )
             outgoing.append(_Outgoing(message.channel, message.template, f"outbox/{base}.pdf", pdf=pdf))
-    if any(o.sms for o in outgoing) and deps.sms is None:
-        raise RuntimeError("an SMS step needs an SMS sender")
-    if any(o.pdf for o in outgoing) and deps.files is None:
-        raise RuntimeError("a letter needs the file store: the outbox is where the post picks it up")
-    if deps.files is None:
-        # Without a file store (some tests) no copies are kept; production always has one.
-        outgoing = [_Outgoing(o.channel, o.template, "", o.email, o.sms, o.pdf, o.copy) for o in outgoing]
 
     # The claim: everything this step will send, recorded before anything leaves.
-    dossier.step = step.step
-    dossier.last_step_at = now
-    dossier.apply(
-        Trigger.REMINDER_SENT, at=now, actor=ACTOR, reason=f"dunning step {step.step}", step=step.step
-    )
-    for item in outgoing:
-        dossier.record_message(
+    dossier.take_step(
+        step.step,
+        [
             SentMessage(
                 step.step,
                 item.channel.value,
@@ -292,31 +282,32 @@ def _send_messages(
                 now,
                 amount_cents,
                 payment.payment_id,
-                s3_key=item.key or None,
-            ),
-            actor=ACTOR,
-        )
-    if letter is not None:
-        dossier.record_fourteen_day_letter(letter, at=now, actor=ACTOR)
-    dossier.next_action_at = _next_moment(policy, dossier, client, now)
-    if not saved_first(deps.dossiers, dossier):
+                s3_key=item.key,
+            )
+            for item in outgoing
+        ],
+        then,
+        at=now,
+        actor=ACTOR,
+        letter=letter,
+    )
+    if not deps.uow.claim(dossier):
         return ActionOutcome.ALREADY_CLAIMED
 
-    confirmed: list[tuple[str, str]] = []
+    confirmed: list[tuple[str, str, str]] = []
     for item in outgoing:
-        if item.pdf is not None and deps.files is not None:
+        if item.pdf is not None:
             deps.files.put(item.key, item.pdf, "application/pdf")
-            confirmed.append((item.channel.value, f"s3://{item.key}"))
+            confirmed.append((item.channel.value, item.template, f"s3://{item.key}"))
             continue
-        if deps.files is not None:
-            deps.files.put(item.key, item.copy.encode("utf-8"), "text/plain; charset=utf-8")
-        if item.sms is not None and deps.sms is not None:
-            confirmed.append((item.channel.value, deps.sms.send(item.sms)))
+        deps.files.put(item.key, item.copy.encode("utf-8"), "text/plain; charset=utf-8")
+        if item.sms is not None:
+            confirmed.append((item.channel.value, item.template, deps.sms.send(item.sms)))
         elif item.email is not None:
             message_id = deps.mailer.send(item.email)
             remember_email(deps, dossier, step.step, item.channel.value, message_id, now)
-            confirmed.append((item.channel.value, message_id))
-    _confirm(deps, dossier.client_id, dossier.debtor_id, step.step, confirmed, now)
+            confirmed.append((item.channel.value, item.template, message_id))
+    confirm(deps, dossier.client_id, dossier.debtor_id, step.step, confirmed, now)
     return ActionOutcome.SENT
 
 
@@ -326,75 +317,109 @@ def _costs_reason(client: Client, dossier: Dossier) -> str:
     if dossier.debtor.debtor_type is DebtorType.BUSINESS:
         if language_of(client, dossier) == "en":
             return (
-                f"Because the invoices were paid late, {client.name} is entitled by law (article 6:96(4) "
-                f"Dutch Civil Code) to compensation of at least € 40,00 per invoice: {format_eur(dossier.open_costs_cents)}."
+                f"Because the invoices were paid late, {client.name} is entitled by law (article 6:96 Dutch "
+                f"Civil Code) to compensation of the collection costs: {format_eur(dossier.open_costs_cents)}."
             )
         return (
-            f"Omdat de facturen te laat zijn betaald, heeft {client.name} volgens de wet (artikel 6:96 lid 4 "
-            f"Burgerlijk Wetboek) recht op een vergoeding van ten minste € 40,00 per factuur: "
+            f"Omdat de facturen te laat zijn betaald, heeft {client.name} volgens de wet (artikel 6:96 "
+            f"Burgerlijk Wetboek) recht op vergoeding van de incassokosten: "
             f"{format_eur(dossier.open_costs_cents)}."
         )
     return ""
 
 
-def _open_call_task(
-    client: Client, dossier: Dossier, step: PolicyStep, policy: Policy, now: datetime, deps: ActionDeps
-) -> ActionOutcome:
-    task = CallTask(
-        task_id=f"step-{step.step}", step=step.step, created_at=now, call_from=next_contact_moment(now)
-    )
-    dossier.step = step.step
-    dossier.last_step_at = now
-    dossier.open_call_task(task, actor=ACTOR)
-    dossier.next_action_at = _next_moment(policy, dossier, client, now)
-    return (
-        ActionOutcome.CALL_TASK_OPENED
-        if saved_first(deps.dossiers, dossier)
-        else ActionOutcome.ALREADY_CLAIMED
-    )
-
-
 def _request_handover_decision(
     client: Client, dossier: Dossier, step: PolicyStep, now: datetime, deps: ActionDeps
 ) -> ActionOutcome:
-    decision_url = (
-        f"{deps.public_api_url.rstrip('/')}/clients/{client.client_id}/dossiers/{dossier.debtor_id}"
+    language = client.language
+    email = email_for_client(
+        client,
+        dossier,
+        step.template,
+        decision_url(deps, client.client_id, dossier.debtor_id),
+        term_note=term_note(client, dossier, local_day(now), language),
     )
-    email = email_for_client(client, dossier, step.template, decision_url)
     key = f"sent/{client.client_id}/{dossier.debtor_id}/{step.step}-email-client.txt"
-    dossier.step = step.step
-    dossier.last_step_at = now
-    dossier.apply(
-        Trigger.HANDOVER_DECISION_REQUESTED,
-        at=now,
-        actor=ACTOR,
-        reason=f"still {format_eur(dossier.due_cents)} open after the reminders; handing over is the client's call",
-    )
-    dossier.record_message(
+    decide_by = schedule.morning(local_day(now) + timedelta(days=client.decision_days))
+    dossier.request_handover_decision(
+        step.step,
         SentMessage(
             step.step, Channel.CLIENT_EMAIL.value, step.template, now, dossier.due_cents, None, s3_key=key
         ),
+        at=now,
         actor=ACTOR,
+        reason=f"still {format_eur(dossier.due_cents)} open after the reminders; handing over is the client's call",
+        decide_by=decide_by,
     )
-    dossier.next_action_at = None
-    if not saved_first(deps.dossiers, dossier):
+    if not deps.uow.claim(dossier):
         return ActionOutcome.ALREADY_CLAIMED
-    if deps.files is not None:
-        deps.files.put(
-            key,
-            f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}".encode(),
-            "text/plain; charset=utf-8",
+    _send_to_client(deps, dossier, step.step, step.template, key, email, now)
+    return ActionOutcome.HANDOVER_REQUESTED
+
+
+def _remind_client(
+    client: Client, dossier: Dossier, what: schedule.Due, then: Planner, now: datetime, deps: ActionDeps
+) -> ActionOutcome:
+    url = decision_url(deps, client.client_id, dossier.debtor_id)
+    if what is schedule.Due.REMIND_CLIENT_OF_HANDOVER:
+        template = "handover_reminder"
+        asked = dossier.last_step_at or now
+        waiting = dossier.waiting_for
+        reminded = waiting.reminders if waiting is not None else 0
+        email = email_for_client(
+            client,
+            dossier,
+            template,
+            url,
+            asked_on=long_date(local_day(asked), client.language),
+            reminders_left=max(client.handover_reminders - reminded - 1, 0),
         )
+    else:
+        template = "dispute_reminder"
+        waiting_disputes = [
+            d for d in dossier.open_disputes if d.decide_by is not None and d.decide_by <= now
+        ]
+        from chalicelib.services.disputes import dispute_facts
+
+        email = email_for_client(
+            client,
+            dossier,
+            template,
+            url,
+            **dispute_facts(client, dossier, waiting_disputes[0], client.language, now),
+        )
+    count = sum(1 for m in dossier.messages if m.template == template) + 1
+    key = f"sent/{client.client_id}/{dossier.debtor_id}/{dossier.step}-{template}-{count}.txt"
+    dossier.remind_client(
+        SentMessage(
+            dossier.step, Channel.CLIENT_EMAIL.value, template, now, dossier.due_cents, None, s3_key=key
+        ),
+        then,
+        at=now,
+        actor=ACTOR,
+        again_at=schedule.morning(local_day(now) + timedelta(days=client.decision_days)),
+    )
+    if not deps.uow.claim(dossier):
+        return ActionOutcome.ALREADY_CLAIMED
+    _send_to_client(deps, dossier, dossier.step, template, key, email, now)
+    return ActionOutcome.CLIENT_REMINDED
+
+
+def _send_to_client(
+    deps: ActionDeps, dossier: Dossier, step: int, template: str, key: str, email: Email, now: datetime
+) -> None:
+    deps.files.put(
+        key, f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}".encode(), "text/plain; charset=utf-8"
+    )
     provider_id = deps.mailer.send(email)
-    _confirm(
+    confirm(
         deps,
         dossier.client_id,
         dossier.debtor_id,
-        step.step,
-        [(Channel.CLIENT_EMAIL.value, provider_id)],
+        step,
+        [(Channel.CLIENT_EMAIL.value, template, provider_id)],
         now,
     )
-    return ActionOutcome.HANDOVER_REQUESTED
 
 
 def remember_email(
@@ -406,19 +431,18 @@ def remember_email(
     )
 
 
-def _confirm(
-    deps: ActionDeps, client_id: str, debtor_id: str, step: int, sent: list[tuple[str, str]], now: datetime
+def confirm(
+    deps: ActionDeps,
+    client_id: str,
+    debtor_id: str,
+    step: int,
+    sent: list[tuple[str, str, str]],
+    now: datetime,
 ) -> None:
-    def confirm() -> None:
-        fresh = deps.dossiers.get(client_id, debtor_id)
-        if fresh is None:
-            return
-        for channel, provider_id in sent:
-            fresh.confirm_message(step, channel, provider_id, at=now, actor=ACTOR)
-        deps.dossiers.save(fresh)
+    """Record the providers' ids of what went out: (channel, template, provider id)."""
 
-    on_conflict_retry(confirm)
+    def change(fresh: Dossier) -> None:
+        for channel, template, provider_id in sent:
+            fresh.confirm_message(step, channel, provider_id, at=now, actor=ACTOR, template=template)
 
-
-def _skipped(step: PolicyStep, now: datetime, reason: str) -> AuditEvent:
-    return AuditEvent(at=now, what="step_skipped", actor=ACTOR, reason=reason, details={"step": step.step})
+    deps.uow.change(client_id, debtor_id, change)

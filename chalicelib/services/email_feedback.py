@@ -1,4 +1,4 @@
-"""SES feedback on a debtor's e-mail (issue 4): a permanent bounce or a complaint marks the address
+"""SES feedback on a debtor's e-mail: a permanent bounce or a complaint marks the address
 unusable, so the next step of the dossier goes by its next channel (SMS when a mobile number is on
 file; see the `has_usable_email` conditions of the policies). A transient bounce is only recorded:
 the mailbox may be full today and fine tomorrow.
@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.services.ports import DossierRepository, EmailRecipient, SentEmailIndex
-from chalicelib.services.retry import on_conflict_retry
+from chalicelib.domain.dossier import Dossier
+from chalicelib.domain.errors import DossierNotFound
+from chalicelib.services.ports import DossierRepository, SentEmailIndex
+from chalicelib.services.unit_of_work import DossierUnitOfWork
 
 ACTOR = "ses"
 
@@ -59,19 +61,6 @@ class FeedbackDeps:
     sent_emails: SentEmailIndex
 
 
-class _NoIndex:
-    """For callers without an index (some tests): nothing is remembered, feedback finds nothing."""
-
-    def remember(self, message_id: str, recipient: EmailRecipient, now: datetime) -> None:
-        return None
-
-    def find(self, message_id: str) -> EmailRecipient | None:
-        return None
-
-
-NO_SENT_EMAIL_INDEX: SentEmailIndex = _NoIndex()
-
-
 def on_email_feedback(feedback: EmailFeedback, deps: FeedbackDeps) -> FeedbackOutcome:
     if feedback.kind is FeedbackKind.OTHER:
         return FeedbackOutcome.IGNORED
@@ -80,10 +69,7 @@ def on_email_feedback(feedback: EmailFeedback, deps: FeedbackDeps) -> FeedbackOu
         return FeedbackOutcome.UNKNOWN_MESSAGE
     bounced = {address.strip().lower() for address in feedback.recipients}
 
-    def change() -> FeedbackOutcome:
-        dossier = deps.dossiers.get(recipient.client_id, recipient.debtor_id)
-        if dossier is None:
-            return FeedbackOutcome.UNKNOWN_MESSAGE
+    def change(dossier: Dossier) -> FeedbackOutcome:
         current = (dossier.debtor.email or "").strip().lower()
         permanent = feedback.kind in (FeedbackKind.PERMANENT_BOUNCE, FeedbackKind.COMPLAINT)
         noted = dossier.record_email_feedback(
@@ -110,10 +96,12 @@ def on_email_feedback(feedback: EmailFeedback, deps: FeedbackDeps) -> FeedbackOu
         )
         if not (noted or rejected):
             return FeedbackOutcome.ALREADY_RECORDED
-        deps.dossiers.save(dossier)  # ConcurrentChange: on_conflict_retry reads again
         return FeedbackOutcome.ADDRESS_REJECTED if rejected else FeedbackOutcome.RECORDED
 
-    return on_conflict_retry(change)
+    try:
+        return DossierUnitOfWork(deps.dossiers).change(recipient.client_id, recipient.debtor_id, change)
+    except DossierNotFound:
+        return FeedbackOutcome.UNKNOWN_MESSAGE
 
 
 def _reason(kind: FeedbackKind, current_address: bool) -> str:

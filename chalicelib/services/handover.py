@@ -6,27 +6,26 @@ interest as of that day, every message and audit event) plus a readable PDF summ
 The file is written before the state is saved: a failed save leaves a file that the retry
 overwrites (same key, same day), never a handed-over dossier without its file.
 
-Decline: dunning continues with the policy's steps after the hand-over step, or pauses.
+Decline: dunning continues with the policy's steps after the hand-over step and then at the
+follow-up rhythm (never silence), or pauses until a date.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.adapters.dossier_codec import event_to_dict
-from chalicelib.domain import dunning, legal
+from chalicelib.domain import dunning, legal, schedule
 from chalicelib.domain.clients import Client
-from chalicelib.domain.dossier import AuditEvent, Dossier, Trigger
-from chalicelib.domain.errors import DossierNotFound, InvalidRequest, UnknownClient
+from chalicelib.domain.dossier import AuditEvent, Dossier
+from chalicelib.domain.errors import InvalidRequest, UnknownClient
 from chalicelib.domain.money import format_eur
-from chalicelib.domain.policies import AMSTERDAM, Policy, PolicyError, load_policy
+from chalicelib.services.dossier_actions import ActionDeps, charge_money_due, local_day, policy_for
 from chalicelib.services.message_content import long_date
-from chalicelib.services.ports import ClientDirectory, DossierRepository, FileStore, Letter, LetterRenderer
-from chalicelib.services.retry import on_conflict_retry
+from chalicelib.services.ports import Letter
 
 ACTOR = "client"
 
@@ -66,86 +65,61 @@ class HandoverResult:
     summary_key: str | None = None
 
 
-@dataclass(frozen=True)
-class HandoverDeps:
-    dossiers: DossierRepository
-    clients: ClientDirectory
-    files: FileStore
-    letters: LetterRenderer
-    policy: Policy | None = None
-
-
 def decide_handover(
-    client_id: str, debtor_id: str, decision: HandoverDecision, now: datetime, deps: HandoverDeps
+    client_id: str,
+    debtor_id: str,
+    decision: HandoverDecision,
+    now: datetime,
+    deps: ActionDeps,
+    *,
+    actor: str = ACTOR,
 ) -> HandoverResult:
+    """Approve: the file goes to the agency. Decline: the policy's remaining steps, then the
+    follow-up rhythm; or, with `continue: false`, a pause of the client's default length."""
     client = deps.clients.get(client_id)
     if client is None:
         raise UnknownClient(client_id)
+    if decision.decision is Decision.APPROVE:
+        return _approve(client, debtor_id, now, deps, actor)
+    then = schedule.planner(client, policy_for(client), now)
 
-    def attempt() -> HandoverResult:
-        dossier = deps.dossiers.get(client_id, debtor_id)
-        if dossier is None:
-            raise DossierNotFound(client_id, debtor_id)
-        if decision.decision is Decision.APPROVE:
-            return _approve(client, dossier, now, deps)
-        return _decline(client, dossier, decision.continue_dunning, now, deps)
+    def decline(dossier: Dossier) -> HandoverResult:
+        if decision.continue_dunning:
+            dossier.decline_handover(then, at=now, actor=actor)
+        else:
+            until = local_day(now) + timedelta(days=client.default_pause_days)
+            dossier.pause(
+                schedule.morning(until),
+                at=now,
+                actor=actor,
+                reason=f"the client declined a hand-over and paused the reminders until {until}",
+            )
+        return HandoverResult(dossier.status.value)
 
-    return on_conflict_retry(attempt)
-
-
-def _approve(client: Client, dossier: Dossier, now: datetime, deps: HandoverDeps) -> HandoverResult:
-    today = now.astimezone(AMSTERDAM).date()
-    costs = dunning.costs_due(dossier, client, today)
-    if costs.cents:
-        dossier.charge_costs(costs.cents, at=now, actor=ACTOR, reason=costs.reason)
-    dossier.apply(
-        Trigger.CLIENT_APPROVED_HANDOVER, at=now, actor=ACTOR, reason="the client chose to hand the file over"
-    )
-    dossier.next_action_at = None
-    events = [*deps.dossiers.events(client.client_id, dossier.debtor_id), *dossier.new_events]
-    export = handover_file(client, dossier, events, today, costs.reason)
-    base = f"handover/{client.client_id}/{dossier.debtor_id}/{today.isoformat()}"
-    deps.files.put(
-        f"{base}.json",
-        json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8"),
-        "application/json",
-    )
-    deps.files.put(f"{base}.pdf", deps.letters.render(_summary(client, export)), "application/pdf")
-    deps.dossiers.save(dossier)
-    return HandoverResult(dossier.status.value, f"{base}.json", f"{base}.pdf")
+    return deps.uow.change(client_id, debtor_id, decline)
 
 
-def _decline(
-    client: Client, dossier: Dossier, carry_on: bool, now: datetime, deps: HandoverDeps
-) -> HandoverResult:
-    if carry_on:
-        dossier.apply(
-            Trigger.CLIENT_DECLINED_HANDOVER,
-            at=now,
-            actor=ACTOR,
-            reason="the client declined a hand-over; reminders continue",
+def _approve(client: Client, debtor_id: str, now: datetime, deps: ActionDeps, actor: str) -> HandoverResult:
+    """The file for the agency is written before the state is saved: a failed save leaves a file
+    that the retry overwrites (same key, same day), never a handed-over dossier without its file."""
+    today = local_day(now)
+    base = f"handover/{client.client_id}/{debtor_id}/{today.isoformat()}"
+
+    def approve(dossier: Dossier) -> HandoverResult:
+        charge_money_due(dossier, client, today, now)
+        costs = dunning.costs_due(dossier, client, today)
+        dossier.approve_handover(at=now, actor=actor)
+        events = [*deps.dossiers.events(client.client_id, dossier.debtor_id), *dossier.new_events]
+        export = handover_file(client, dossier, events, today, costs.reason)
+        deps.files.put(
+            f"{base}.json",
+            json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8"),
+            "application/json",
         )
-        policy = deps.policy or _policy(client)
-        following = policy.next_step(dossier, client, now.astimezone(AMSTERDAM).date())
-        due = policy.when_due(following, dossier, client) if following else None
-        dossier.next_action_at = max(due, now) if due else None
-    else:
-        dossier.apply(
-            Trigger.CLIENT_PAUSED_DUNNING,
-            at=now,
-            actor=ACTOR,
-            reason="the client declined a hand-over and paused the reminders",
-        )
-        dossier.next_action_at = None
-    deps.dossiers.save(dossier)
-    return HandoverResult(dossier.status.value)
+        deps.files.put(f"{base}.pdf", deps.letters.render(_summary(client, export)), "application/pdf")
+        return HandoverResult(dossier.status.value, f"{base}.json", f"{base}.pdf")
 
-
-def _policy(client: Client) -> Policy:
-    try:
-        return load_policy(client.policy)
-    except PolicyError:
-        return load_policy("default")
+    return deps.uow.change(client.client_id, debtor_id, approve)
 
 
 def handover_file(
@@ -237,7 +211,7 @@ def handover_file(
             }
             for t in dossier.call_tasks
         ],
-        "events": [event_to_dict(e) for e in events],
+        "events": [e.to_dict() for e in events],
     }
 
 

@@ -62,7 +62,7 @@ from chalicelib.services.ports import (
     ListDigests,
     UploadLedger,
 )
-from chalicelib.services.retry import on_conflict_retry
+from chalicelib.services.unit_of_work import DossierUnitOfWork
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 INCOMING = "incoming"
@@ -458,7 +458,7 @@ def _save(context: ListContext, to_save: list[tuple[Reconciled, list[InvoiceLine
                 context.deps.dossiers.save(fresh.dossier)
                 _record(context.result, fresh)
 
-        on_conflict_retry(again)
+        DossierUnitOfWork(context.deps.dossiers).retry(again)
 
 
 def _close_missing(context: ListContext, missing: list[str]) -> None:
@@ -478,7 +478,7 @@ def _close_missing(context: ListContext, missing: list[str]) -> None:
             refused = {id(d) for d in dossiers.save_many(part)}
             for dossier in part:
                 if id(dossier) in refused:
-                    on_conflict_retry(_closer(context, dossier.debtor_id))
+                    DossierUnitOfWork(dossiers).retry(_closer(context, dossier.debtor_id))
                 else:
                     context.result.closed.append(dossier.debtor_id)
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from chalicelib.adapters.ses_mailer import sender_address
 from chalicelib.adapters.templates import render_email, render_text
 from chalicelib.domain.clients import Client
-from chalicelib.domain.dossier import Dossier, FourteenDayLetter
+from chalicelib.domain.debtor_list import DebtorType
+from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Invoice
 from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_cents
 from chalicelib.domain.money import format_eur
-from chalicelib.services.ports import Email, Letter, Sms
+from chalicelib.services.ports import Attachment, Email, Letter, Sms
 
 MONTHS_NL = [
     "januari",
@@ -54,24 +56,30 @@ def language_of(client: Client, dossier: Dossier) -> str:
     return dossier.debtor.language or client.language
 
 
+def invoice_facts(invoices: Iterable[Invoice]) -> list[dict[str, str]]:
+    return [
+        {
+            "number": i.number,
+            "invoice_date": i.invoice_date.strftime("%d-%m-%Y") if i.invoice_date else "",
+            "due_date": i.due_date.strftime("%d-%m-%Y"),
+            "amount": format_eur(i.amount_cents),
+            "open": format_eur(i.open_cents),
+        }
+        for i in sorted(invoices, key=lambda i: (i.due_date, i.number))
+    ]
+
+
 def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
-    open_invoices = sorted(
-        (i for i in dossier.invoices.values() if i.is_open), key=lambda i: (i.due_date, i.number)
-    )
+    """The facts every message gets. Disputed invoices are left out: they wait for an answer and
+    are not asked for (DOMAIN.md §11)."""
     return {
         "client_name": client.name,
         "debtor_name": dossier.debtor.name,
         "reference": dossier.debtor_id,
-        "invoices": [
-            {
-                "number": i.number,
-                "due_date": i.due_date.strftime("%d-%m-%Y"),
-                "open": format_eur(i.open_cents),
-            }
-            for i in open_invoices
-        ],
-        # Costs show only once they are due on the dossier (BW 6:96 lid 4 and 6).
+        "invoices": invoice_facts(dossier.chased_invoices),
+        # Costs and interest show only once they are due on the dossier (BW 6:96, 6:119, 6:119a).
         "costs": format_eur(dossier.open_costs_cents) if dossier.open_costs_cents else "",
+        "interest": format_eur(dossier.open_interest_cents) if dossier.open_interest_cents else "",
         "total": format_eur(dossier.due_cents),
         "reply_to": client.reply_to_email,
         "iban": client.iban or "",
@@ -79,7 +87,13 @@ def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
 
 
 def email_for_debtor(
-    client: Client, dossier: Dossier, template: str, payment_url: str, **extra: Any
+    client: Client,
+    dossier: Dossier,
+    template: str,
+    payment_url: str,
+    *,
+    attachments: tuple[Attachment, ...] = (),
+    **extra: Any,
 ) -> Email:
     to = dossier.usable_email
     if to is None:
@@ -104,12 +118,17 @@ def email_for_debtor(
         text=text,
         html=html,
         tags={"client": client.client_id, "template": template},
+        attachments=attachments,
     )
 
 
-def email_for_client(client: Client, dossier: Dossier, template: str, decision_url: str) -> Email:
+def email_for_client(
+    client: Client, dossier: Dossier, template: str, decision_url: str, **extra: Any
+) -> Email:
     subject, text, html = render_email(
-        template, client.language, {**dossier_facts(client, dossier), "decision_url": decision_url}
+        template,
+        client.language,
+        {**dossier_facts(client, dossier), "decision_url": decision_url, "term_note": "", **extra},
     )
     return Email(
         sender=sender_address("Debtflow", client.sender_email),
@@ -119,6 +138,37 @@ def email_for_client(client: Client, dossier: Dossier, template: str, decision_u
         text=text,
         html=html,
         tags={"client": client.client_id, "template": template},
+    )
+
+
+def term_note(client: Client, dossier: Dossier, today: date, language: str) -> str:
+    """For a consumer's hand-over request: where the 14-day term stands, since collection costs may
+    be charged only from the day after it ends (BW 6:96 lid 6)."""
+    if dossier.debtor.debtor_type is not DebtorType.CONSUMER:
+        return ""
+    letter = dossier.fourteen_day_letter
+    english = language == "en"
+    if letter is None:
+        return (
+            "No 14-day letter was sent to this consumer, so no collection costs can be charged."
+            if english
+            else "Deze consument heeft geen veertiendagenbrief gekregen. Daarom mogen er geen incassokosten "
+            "in rekening worden gebracht."
+        )
+    last_day, from_day = long_date(letter.last_day, language), long_date(letter.costs_due_from, language)
+    if today < letter.costs_due_from:
+        return (
+            f"The term of the 14-day letter runs until {last_day}: collection costs may be charged only "
+            f"from {from_day}."
+            if english
+            else f"De termijn van de veertiendagenbrief loopt tot en met {last_day}. Incassokosten mogen pas "
+            f"vanaf {from_day} in rekening worden gebracht."
+        )
+    return (
+        f"The term of the 14-day letter ended on {last_day}; collection costs are due since {from_day}."
+        if english
+        else f"De termijn van de veertiendagenbrief is op {last_day} verstreken; de incassokosten zijn "
+        f"verschuldigd vanaf {from_day}."
     )
 
 

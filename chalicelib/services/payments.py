@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import Dossier, PaymentLink
+from chalicelib.domain.errors import DossierNotFound
 from chalicelib.services.ports import (
     ClientDirectory,
     DossierRepository,
@@ -24,7 +25,7 @@ from chalicelib.services.ports import (
     PaymentLinkRegistry,
     Reversal,
 )
-from chalicelib.services.retry import on_conflict_retry
+from chalicelib.services.unit_of_work import DossierUnitOfWork
 
 ACTOR = "mollie-webhook"
 # A link in an e-mail or letter must still work when the debtor reads it days later; a Mollie
@@ -33,19 +34,6 @@ LINK_VALIDITY = timedelta(days=30)
 # A link closer than this to its expiry is not sent again: the debtor gets a fresh one.
 REUSE_MARGIN = timedelta(days=7)
 DESCRIPTION_LIMIT = 255
-
-
-class _UntrackedLinks:
-    """For callers without a registry (some tests): links are not traced back to dossiers."""
-
-    def remember(self, link_id: str, owner: LinkOwner) -> None:
-        return None
-
-    def find(self, client_id: str, link_id: str) -> LinkOwner | None:
-        return None
-
-
-UNTRACKED_LINKS: PaymentLinkRegistry = _UntrackedLinks()
 
 
 class WebhookOutcome(StrEnum):
@@ -188,10 +176,7 @@ def settle_payment(
             listed = gateway.reversals(client, facts.payment_id)
         return tuple(r.reversal_id for r in listed if r.kind == kind)
 
-    def change() -> WebhookOutcome:
-        dossier = dossiers.get(owner.client_id, owner.debtor_id)
-        if dossier is None:
-            return WebhookOutcome.IGNORED
+    def change(dossier: Dossier) -> WebhookOutcome:
         at = facts.paid_at or now
         applied = dossier.receive_payment(
             facts.payment_id, facts.amount_cents, at=at, actor=actor, link_id=facts.link_id
@@ -214,7 +199,9 @@ def settle_payment(
                     )
         if not applied and not reversed_cents:
             return WebhookOutcome.ALREADY_APPLIED
-        dossiers.save(dossier)
         return WebhookOutcome.REVERSED if reversed_cents else WebhookOutcome.APPLIED
 
-    return on_conflict_retry(change)
+    try:
+        return DossierUnitOfWork(dossiers).change(owner.client_id, owner.debtor_id, change)
+    except DossierNotFound:
+        return WebhookOutcome.IGNORED

@@ -145,6 +145,13 @@ class FileStore(Protocol):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
 class Email:
     sender: str
     reply_to: str
@@ -153,6 +160,7 @@ class Email:
     text: str
     html: str
     tags: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Mailer(Protocol):

@@ -89,7 +89,7 @@ def run() -> int:
         clock.current += timedelta(hours=3)
         # Mollie stamps paidAt with its own clock: keep the emulator's in step with the story.
         stack.mollie.advance_time((clock() - stack.mollie.now()).total_seconds())
-        # The link redirected to the checkout of the payment Mollie made for it (issue 5).
+        # The link redirected to the checkout of the payment Mollie made for it.
         requests.post(page.url, data={"status": "paid"}, timeout=10, allow_redirects=False)
         delivery = stack.mollie.webhook_log[-1]
         say(

@@ -61,7 +61,7 @@ def test_a_list_dropped_in_the_bucket_becomes_dossiers_reminders_and_a_paid_file
     second = [m for m in sent_emails()[12:] if m.subject.startswith("Tweede herinnering")]
     assert len(second) == 11
     assert all(m.destinations["ToAddresses"] != ["jan.devries@example.nl"] for m in second)
-    # Issue 4: step numbers follow the policy file (call moments are steps too); check the letter.
+    # Step numbers follow the policy file (call moments are steps too); check the letter.
     assert "reminder_2" in {m.template for m in pipeline.dossier("10003").messages}
 
 

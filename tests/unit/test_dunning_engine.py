@@ -8,14 +8,13 @@ from datetime import date
 
 import pytest
 
-from chalicelib.adapters.letters import PdfLetterRenderer
 from chalicelib.domain.call_tasks import CallOutcome
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Invoice, Status
 from chalicelib.domain.errors import InvalidRequest, TransitionNotAllowed
 from chalicelib.services.call_tasks import CallReport, record_call_outcome, worklist
 from chalicelib.services.dossier_actions import ActionOutcome, run_due_action
-from chalicelib.services.handover import Decision, HandoverDecision, HandoverDeps, decide_handover
+from chalicelib.services.handover import Decision, HandoverDecision, decide_handover
 from tests.fakes import FakeMailer
 from tests.unit.test_dunning_walkthrough import CLUB, WHOLESALER, Calendar, local, pdf_text
 
@@ -87,7 +86,7 @@ def _awaiting_decision(world: Calendar) -> None:
 def test_approving_a_handover_exports_the_complete_file_for_the_agency() -> None:
     world = Calendar(CLUB)
     _awaiting_decision(world)
-    deps = HandoverDeps(world.dossiers, world.clients, world.files, PdfLetterRenderer())
+    deps = world.deps()
     result = decide_handover(
         CLUB.client_id, "L-9", HandoverDecision(Decision.APPROVE), local(2026, 7, 1, 10, 0), deps
     )
@@ -109,17 +108,18 @@ def test_approving_a_handover_exports_the_complete_file_for_the_agency() -> None
         "total_cents": 11_550,
     }
     assert [m["channel"] for m in export["messages"]][:2] == ["email", "sms"]
-    assert export["events"][-1]["what"] == "client_approved_handover"
+    # The approval and the end of the schedule are the file's last two lines.
+    assert [e["what"] for e in export["events"]][-2:] == ["client_approved_handover", "next_action_planned"]
     summary = " ".join(pdf_text(world.files.files[result.summary_key or ""]).split())
     assert "Incassokosten: € 40,00" in summary and "Totaal: € 115,50" in summary
     with pytest.raises(TransitionNotAllowed):
         decide_handover(CLUB.client_id, "L-9", HandoverDecision(Decision.APPROVE), local(2026, 7, 2), deps)
 
 
-def test_declining_with_pause_stops_the_reminders() -> None:
+def test_declining_with_pause_stops_the_reminders_until_the_default_pause_ends() -> None:
     world = Calendar(CLUB)
     _awaiting_decision(world)
-    deps = HandoverDeps(world.dossiers, world.clients, world.files, PdfLetterRenderer())
+    deps = world.deps()
     result = decide_handover(
         CLUB.client_id,
         "L-9",
@@ -129,7 +129,9 @@ def test_declining_with_pause_stops_the_reminders() -> None:
     )
     dossier = world.dossiers.get(CLUB.client_id, "L-9")
     assert result.status == "paused" and dossier is not None
-    assert (dossier.status, dossier.next_action_at) == (Status.PAUSED, None)
+    # A pause always ends: the client's default of 30 days, then the reminders come back by themselves.
+    assert (dossier.status, dossier.next_action_at) == (Status.PAUSED, local(2026, 7, 31))
+    assert dossier.waiting_for is not None and dossier.waiting_for.who.value == "client"
 
 
 @pytest.mark.parametrize(
@@ -163,22 +165,26 @@ def test_call_tasks_reach_the_worklist_and_outcomes_feed_back() -> None:
     report = CallReport.from_json(
         {"outcome": "promise_to_pay", "promised_on": "2026-06-12", "caller": "Noor"}
     )
-    record_call_outcome(CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.dossiers)
+    record_call_outcome(CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.deps())
     dossier = world.dossiers.get(CLUB.client_id, "L-9")
     assert dossier is not None and dossier.call_tasks[0].outcome is CallOutcome.PROMISE_TO_PAY
     # No reminder before the day after the promised date (Sat 13 June, 08:30).
     assert dossier.next_action_at == local(2026, 6, 13)
-    assert world.dossiers.events(CLUB.client_id, "L-9")[-1].what == "payment_promised"
+    assert "payment_promised" in [e.what for e in world.dossiers.events(CLUB.client_id, "L-9")]
 
 
-def test_a_dispute_on_the_phone_stops_dunning_through_the_transition_table() -> None:
+def test_a_dispute_on_the_phone_goes_to_the_client_who_is_reminded_until_it_decides() -> None:
     world = Calendar(CLUB)
     world.open(CLUB, MEMBER, date(2026, 6, 1), Invoice("C-9", date(2026, 5, 1), 7_500, 7_500))
     world.run(local(2026, 6, 1, 8, 0), local(2026, 6, 4, 12, 0))
     report = CallReport.from_json({"outcome": "dispute", "note": "says the invoice was cancelled"})
-    record_call_outcome(CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.dossiers)
+    record_call_outcome(CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.deps())
     dossier = world.dossiers.get(CLUB.client_id, "L-9")
-    assert dossier is not None and (dossier.status, dossier.next_action_at) == (Status.DISPUTED, None)
+    assert dossier is not None and dossier.status is Status.DISPUTED
+    # Not silent: the client has a week to decide (Thu 11 June, 08:30), then it is reminded.
+    assert dossier.next_action_at == local(2026, 6, 11)
+    assert dossier.waiting_for is not None and dossier.waiting_for.who.value == "client"
+    assert [e.subject for e in world.mailer.sent[-2:]][1].startswith(("Betwist", "Beslissing", "Bezwaar"))
     with pytest.raises(InvalidRequest, match="promise to pay needs"):
         CallReport.from_json({"outcome": "promise_to_pay"})
 
@@ -186,7 +192,7 @@ def test_a_dispute_on_the_phone_stops_dunning_through_the_transition_table() -> 
 def test_a_business_client_without_minimum_costs_charges_nothing() -> None:
     from dataclasses import replace
 
-    client = replace(WHOLESALER, business_minimum_costs=False)
+    client = replace(WHOLESALER, business_minimum_costs=False)  # the client's terms: no costs
     world = Calendar(client)
     shop = DebtorDetails("D-1", "Café De Hoek", DebtorType.BUSINESS, email="kroeg@dehoek.example")
     world.open(client, shop, date(2026, 6, 1), Invoice("F-1", date(2026, 5, 1), 64_235, 64_235))

@@ -24,6 +24,7 @@ from tests.fakes import (
     FakePaymentGateway,
     FakePaymentLinkRegistry,
     FakeSmsSender,
+    fake_action_deps,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -76,24 +77,30 @@ class Calendar:
         self.log: list[Sent] = []
 
     def deps(self) -> ActionDeps:
-        return ActionDeps(
+        deps: ActionDeps = fake_action_deps(
             self.dossiers,
             self.clients,
             self.payments,
             self.mailer,
-            "https://api.debtflow.example",
             sms=self.sms,
             files=self.files,
             links=self.links,
         )
+        return deps
 
     def open(self, client: Client, debtor: DebtorDetails, opened: date, *invoices: Invoice) -> None:
-        dossier = Dossier(client_id=client.client_id, debtor=debtor, opened_on=opened)
-        for item in invoices:
-            dossier.invoices[item.number] = item
         first = default_policy().step_after(0)
         assert first is not None
-        dossier.next_action_at = default_policy().due_at(opened, first)
+        at = datetime.combine(opened, datetime.min.time(), UTC)
+        dossier = Dossier.open(
+            client.client_id,
+            debtor,
+            invoices,
+            today=opened,
+            at=at,
+            actor="test",
+            first_action_at=default_policy().due_at(opened, first),
+        )
         self.dossiers.save(dossier)
 
     def run(self, start: datetime, end: datetime) -> None:
@@ -158,9 +165,12 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
         (local(2026, 5, 4), "email"),  # day 7 is Sunday 3 May: Monday 08:30
         (local(2026, 5, 4), "sms"),
         (local(2026, 5, 4), "letter"),  # the 14-day letter with the second reminder
-        (local(2026, 5, 11), "email"),  # day 15: the club decides on a hand-over
+        # Day 15 would be 11 May, but the consumer's term runs until 21 May (receipt presumed on
+        # Thursday 7 May: 5 May is a holiday): the club is asked once costs can be charged.
+        (local(2026, 5, 22), "email"),
+        (local(2026, 5, 29), "email"),  # no decision after a week: the club is reminded
     ]
-    first, first_sms, second, second_sms, letter, handover = world.log
+    first, first_sms, second, second_sms, letter, handover, reminder = world.log
     assert first.subject == "Herinnering: openstaande betaling aan Hockeyclub De IJsvogels (L-0412)"
     assert "- Factuur C-2026-04, vervallen op 01-04-2026: € 2.000,00\nTotaal open: € 2.000,00" in first.text
     assert first_sms.text == (
@@ -186,7 +196,9 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
 
     assert handover.to == CLUB.reply_to_email
     assert handover.subject == "Beslissing nodig: Sanne Jansen (L-0412) overdragen aan incasso?"
-    assert "Totaal open: € 3.000,00" in handover.text  # the term still runs: no costs yet
+    assert "Incassokosten: € 425,00\nTotaal open: € 3.425,00" in handover.text  # the term has ended
+    assert "De termijn van de veertiendagenbrief is op 21 mei 2026 verstreken" in handover.text
+    assert reminder.to == CLUB.reply_to_email and reminder.subject.startswith("Herinnering: beslissing nodig")
 
     # Phone contact moments every 3 days, moved off the holiday (5 May) into the window.
     assert world.calls(CLUB.client_id, "L-0412") == [
@@ -204,7 +216,7 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
         date(2026, 5, 21),
     )
     assert final.fourteen_day_letter.costs_due_from == date(2026, 5, 22)
-    assert final.open_costs_cents == 0
+    assert final.open_costs_cents == 42_500  # due from 22 May, charged with the hand-over request
     assert [m.s3_key for m in final.messages if m.step == 5] == [
         "outbox/hc-de-ijsvogels/L-0412/5.pdf",
         "sent/hc-de-ijsvogels/L-0412/5-email.txt",
@@ -238,14 +250,15 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
         (local(2026, 12, 28), "email"),  # day 7 is Christmas, then Boxing Day, then Sunday
         (local(2026, 12, 28), "sms"),
         (local(2027, 1, 2), "email"),  # day 15 is a Saturday: a contact day
+        (local(2027, 1, 9), "email"),  # no decision after a week: the wholesaler is reminded
     ]
-    notice, notice_sms, reminder, _, handover = world.log
+    notice, notice_sms, reminder, _, handover, _ = world.log
     assert notice.subject == (
         "Vooraankondiging incasso: openstaande betaling aan Groothandel Peeters B.V. (D-7781)"
     )
     # BW 6:96 lid 4: EUR 40 per late invoice, on the dossier from day 0 because the client chose it.
     assert "Incassokosten: € 80,00\nTotaal open: € 1.750,50" in notice.text
-    assert "recht op een vergoeding van ten minste € 40,00 per factuur: € 80,00." in notice.text
+    assert "recht op vergoeding van de incassokosten: € 80,00." in notice.text
     assert "€" not in notice_sms.text
     assert "Incassokosten: € 80,00\nTotaal open: € 1.750,50" in reminder.text
     assert "Beslissing nodig: Bakkerij Smit B.V. (D-7781)" in handover.subject
@@ -260,21 +273,30 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
     assert final.call_tasks == ()  # this client has no call team
 
 
-def test_nothing_is_sent_while_a_dossier_is_disputed_or_paused() -> None:
+def test_nothing_is_sent_to_a_debtor_whose_only_invoice_is_disputed_and_the_client_is_reminded() -> None:
+    from chalicelib.domain.dossier import DisputeReason
+    from chalicelib.services.disputes import DisputeRequest, file_dispute
+
     world = Calendar(CLUB)
     member = DebtorDetails("L-1", "Eva Mulder", DebtorType.CONSUMER, email="eva@example.nl")
     world.open(CLUB, member, date(2026, 4, 28), Invoice("C-1", date(2026, 4, 1), 5_000, 5_000))
     world.run(local(2026, 4, 28, 8, 0), local(2026, 4, 28, 9, 0))
-    dossier = world.dossiers.get(CLUB.client_id, "L-1")
-    assert dossier is not None
-    from chalicelib.domain.dossier import Trigger
-
-    dossier.apply(Trigger.DISPUTE_FILED, at=local(2026, 4, 29, 12), actor="debtor", reason="never received")
-    world.dossiers.save(dossier)
+    request = DisputeRequest(("C-1",), DisputeReason.AMOUNT_WRONG, "ik heb maar 1 training gehad")
+    file_dispute(CLUB.client_id, "L-1", request, local(2026, 4, 29, 12), world.deps(), actor="debtor")
+    # The debtor hears the invoice is on hold; the club is asked to decide.
+    acknowledgement, question = world.mailer.sent[-2:]
+    assert (acknowledgement.to, question.to) == ("eva@example.nl", CLUB.reply_to_email)
+    assert "C-1" in acknowledgement.text and "het bedrag klopt niet" in question.text
     world.run(local(2026, 4, 29, 12, 15), local(2026, 5, 20, 0, 0))
-    assert [s.channel for s in world.log] == ["email"]
+    assert [s.to for s in world.log] == [
+        "eva@example.nl",  # the day-0 reminder, before the dispute
+        CLUB.reply_to_email,  # Wed 6 May: the club is reminded to decide
+        CLUB.reply_to_email,  # Wed 13 May: and again
+    ]
     after = world.dossiers.get(CLUB.client_id, "L-1")
-    assert after is not None and after.next_action_at is None and after.status is Status.DISPUTED
+    assert after is not None and after.status is Status.DISPUTED
+    assert after.next_action_at == local(2026, 5, 20).astimezone(UTC)
+    assert after.waiting_for is not None and after.waiting_for.who.value == "client"
 
 
 def test_a_step_is_never_due_outside_the_contact_window() -> None:

@@ -1,4 +1,4 @@
-"""SES bounces and complaints (issue 4): the address is marked unusable and the next step takes the
+"""SES bounces and complaints: the address is marked unusable and the next step takes the
 next channel; transient bounces are only noted; redelivered notifications change nothing; a list
 re-import does not revive the address unless the client supplies another one."""
 

@@ -1,4 +1,4 @@
-"""Installment messages (issue 5): their own e-mails with the installment's amount, due date and
+"""Installment messages: their own e-mails with the installment's amount, due date and
 link, in plain Dutch (B1) or English; the missed-installment warning names the rule that applies."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _sent_first_and_missed(pay: Payments) -> None:
 def test_the_installment_email_names_the_amount_the_due_date_and_the_link() -> None:
     pay = Payments()
     _sent_first_and_missed(pay)
-    due, missed = pay.mailer.sent
+    confirmation, due, missed = pay.mailer.sent
     link = pay.file().payment_link
     assert link is not None
 
@@ -38,7 +38,15 @@ def test_the_installment_email_names_the_amount_the_due_date_and_the_link() -> N
         f"Deze e-mail is verstuurd namens {CLUB.name}. Uw kenmerk: 10023.\n"
     )
     assert f'href="{link.checkout_url}"' in due.html and "Betaal € 50,00 met iDEAL" in due.html
-    assert [m.template for m in pay.file().messages] == ["installment_due", "installment_missed"]
+    assert [m.template for m in pay.file().messages] == [
+        "arrangement_confirmation",
+        "installment_due",
+        "installment_missed",
+    ]
+    # The written confirmation: the whole schedule, and the same as a PDF kept with the dossier.
+    assert "10 december 2026" in confirmation.text and "10 februari 2027" in confirmation.text
+    [pdf] = confirmation.attachments
+    assert pdf.content_type == "application/pdf" and pdf.body.startswith(b"%PDF")
 
     assert missed.subject == f"Termijn 1 is nog niet betaald ({CLUB.name}, 10023)"
     assert "moest uiterlijk op 10 december 2026 betaald zijn" in missed.text
@@ -54,8 +62,9 @@ def test_an_english_speaking_debtor_gets_the_english_installment_email() -> None
     file.debtor = replace(file.debtor, language="en")
     pay.dossiers.save(file)
     _sent_first_and_missed(pay)
-    due, missed = pay.mailer.sent
+    confirmation, due, missed = pay.mailer.sent
 
+    assert confirmation.subject.startswith("Confirmation of your payment plan")
     assert due.subject == f"Instalment 1 of your payment plan with {CLUB.name} (10023)"
     assert "Instalment 1 of 3: € 50,00\nPlease pay by: 10 December 2026\n" in due.text
     assert missed.subject == f"Instalment 1 has not been paid yet ({CLUB.name}, 10023)"

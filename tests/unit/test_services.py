@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,6 +22,7 @@ from tests.fakes import (
     FakePaymentGateway,
     FakePaymentLinkRegistry,
     FakeUploadLedger,
+    fake_action_deps,
 )
 
 LIST = """Relatiecode;Naam;E-mail;Factuurnummer;Factuurdatum;Vervaldatum;Openstaand
@@ -52,14 +53,10 @@ class World:
         return ImportDeps(self.clients, self.dossiers, self.ledger, self.files)
 
     def action_deps(self) -> ActionDeps:
-        return ActionDeps(
-            self.dossiers,
-            self.clients,
-            self.payments,
-            self.mailer,
-            "https://api.debtflow.example",
-            links=self.links,
+        deps: ActionDeps = fake_action_deps(
+            self.dossiers, self.clients, self.payments, self.mailer, files=self.files, links=self.links
         )
+        return deps
 
     def run_due(self, now: object) -> list[ActionOutcome]:
         sweep_due(now, self.dossiers, self.queue)  # type: ignore[arg-type]
@@ -114,7 +111,10 @@ def test_a_debtor_missing_from_the_next_list_was_paid_directly_and_is_closed(wor
     assert result.closed == ["10024"]
     fatima = world.dossiers.get(CLUB.client_id, "10024")
     assert fatima is not None and fatima.status is Status.SETTLED_BY_CLIENT
-    assert [e.what for e in world.dossiers.events(CLUB.client_id, "10024")][-1] == "settled_by_client"
+    assert [e.what for e in world.dossiers.events(CLUB.client_id, "10024")][-2:] == [
+        "settled_by_client",
+        "next_action_planned",  # nothing further: the schedule ends
+    ]
 
 
 def test_a_rejected_row_is_reported_with_its_line_and_the_good_rows_still_land(world: World) -> None:
@@ -182,7 +182,14 @@ def test_day_7_sends_the_second_reminder_and_day_15_asks_the_client_about_a_hand
     assert jan is not None and jan.status is Status.AWAITING_HANDOVER_DECISION
     requests = [m for m in world.mailer.sent if m.to == CLUB.reply_to_email]
     assert any("Jan de Vries (10023) overdragen aan incasso?" in m.subject for m in requests)
-    assert world.run_due(NOW + timedelta(days=30)) == []
+    assert world.run_due(NOW + timedelta(days=21)) == []
+    # A week without a decision: the client is reminded, and the dossier says on whom it waits.
+    assert world.run_due(NOW + timedelta(days=22)) == [ActionOutcome.CLIENT_REMINDED] * 3
+    jan = world.dossiers.get(CLUB.client_id, "10023")
+    assert jan is not None and jan.waiting_for is not None
+    assert (jan.waiting_for.who.value, jan.waiting_for.reminders) == ("client", 1)
+    # A week later again, inside the contact window: Christmas Day is a Friday, so Monday 28th.
+    assert jan.next_action_at == jan.waiting_for.until == datetime(2026, 12, 28, 7, 30, tzinfo=UTC)
 
 
 def test_a_paid_webhook_closes_the_dossier_and_a_second_delivery_changes_nothing(world: World) -> None:
