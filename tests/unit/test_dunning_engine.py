@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.adapters.letters import PdfLetterRenderer
 from chalicelib.domain.call_tasks import CallOutcome
+from chalicelib.domain.clients import BusinessCosts
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Invoice, Status
 from chalicelib.domain.errors import InvalidRequest, TransitionNotAllowed
@@ -183,10 +184,10 @@ def test_a_dispute_on_the_phone_stops_dunning_through_the_transition_table() -> 
         CallReport.from_json({"outcome": "promise_to_pay"})
 
 
-def test_a_business_client_without_minimum_costs_charges_nothing() -> None:
+def test_a_business_client_without_costs_charges_nothing() -> None:
     from dataclasses import replace
 
-    client = replace(WHOLESALER, business_minimum_costs=False)
+    client = replace(WHOLESALER, business_costs=BusinessCosts.NONE)
     world = Calendar(client)
     shop = DebtorDetails("D-1", "Café De Hoek", DebtorType.BUSINESS, email="kroeg@dehoek.example")
     world.open(client, shop, date(2026, 6, 1), Invoice("F-1", date(2026, 5, 1), 64_235, 64_235))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.clients import Client, FirstStep
+from chalicelib.domain.clients import BusinessCosts, Client, FirstStep
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Dossier, Invoice, Status
 from chalicelib.domain.policies import default_policy
@@ -46,7 +46,7 @@ WHOLESALER = Client(
     redirect_url="https://peeters.example/bedankt",
     mollie_key_parameter="/debtflow/clients/groothandel-peeters/mollie-api-key",
     first_step=FirstStep.PRECOLLECTION_NOTICE,
-    business_minimum_costs=True,
+    business_costs=BusinessCosts.MINIMUM,
 )
 
 
