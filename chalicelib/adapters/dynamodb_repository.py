@@ -12,6 +12,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.client_codec import client_from_dict, client_to_dict
 from chalicelib.adapters.dossier_codec import (
     dossier_from_dict,
     dossier_to_dict,
@@ -30,7 +31,6 @@ from chalicelib.adapters.table import (
     due_shard,
 )
 from chalicelib.domain.clients import Client
-from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.services.ports import CLAIM_LEASE, Claim, LinkOwner
@@ -273,25 +273,17 @@ class DynamoClientDirectory:
             item = ClientItem.get(f"CLIENT#{client_id}", "PROFILE")
         except ClientItem.DoesNotExist:
             return None
-        data = json.loads(item.body)
-        data["default_debtor_type"] = DebtorType(data["default_debtor_type"])
-        return Client(**data)
+        return client_from_dict(json.loads(item.body))
 
     def save(self, client: Client) -> None:
-        data = asdict(client)
-        data["default_debtor_type"] = client.default_debtor_type.value
+        data = client_to_dict(client)
         ClientItem(f"CLIENT#{client.client_id}", "PROFILE", body=_compact(data)).save()
         # The directory entry daily jobs query (never a Scan). Profiles saved before it existed
         # appear after their next save.
         ClientItem("CLIENTS", client.client_id, body=_compact(data)).save()
 
     def all(self) -> list[Client]:
-        return [self._client(json.loads(item.body)) for item in ClientItem.query("CLIENTS")]
-
-    @staticmethod
-    def _client(data: dict[str, Any]) -> Client:
-        data["default_debtor_type"] = DebtorType(data["default_debtor_type"])
-        return Client(**data)
+        return [client_from_dict(json.loads(item.body)) for item in ClientItem.query("CLIENTS")]
 
 
 class DynamoPaymentLinkRegistry:

@@ -17,6 +17,21 @@ class FirstStep(StrEnum):
     PRECOLLECTION_NOTICE = "precollection_notice"
 
 
+class BusinessCosts(StrEnum):
+    """What a client charges its business debtors in collection costs (DOMAIN.md §3).
+
+    The Besluit vergoeding voor buitengerechtelijke incassokosten applies to businesses too unless
+    the client's terms say otherwise, and BW 6:96 lid 4 guarantees at least EUR 40 per late invoice,
+    due the day after the due date without any reminder."""
+
+    # The BIK scale over the summed principal of the late invoices, never less than EUR 40 each.
+    SCALE = "scale"
+    # Only the EUR 40 per late invoice of BW 6:96 lid 4: for clients whose terms say so.
+    MINIMUM = "minimum"
+    # The client waives collection costs towards businesses.
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class Client:
     client_id: str
@@ -57,8 +72,18 @@ class Client:
     invoice_copy_term_days: int = 14
     # A pause the client starts without choosing an end (e.g. "decline and pause") lasts this long.
     default_pause_days: int = 30
-    # Charge businesses the EUR 40 minimum per late invoice (BW 6:96 lid 4): the client's choice.
-    business_minimum_costs: bool = False
+    # Collection costs towards businesses; the scale is the legal default (DOMAIN.md §3). Profiles
+    # stored with the former `business_minimum_costs` flag are translated when read
+    # (adapters/client_codec.py).
+    business_costs: BusinessCosts = BusinessCosts.SCALE
+    # Statutory interest: None follows the default per debtor type, on for businesses (BW 6:119a:
+    # from the day after the due date, without any notice) and off for consumers (BW 6:119 runs
+    # from default, which for a consumer often needs a notice, BW 6:82, and clubs rarely claim it
+    # on contributie: the client opts in). True or False forces it for all of its debtors.
+    charge_interest: bool | None = None
+    # A sports club collecting contributie: the [open] cap on collection costs for small recurring
+    # consumer claims (chalicelib/data/collection_costs.json) applies to its consumer debtors.
+    club: bool = False
     # 21% VAT on collection costs only for a client that cannot deduct VAT and declares so (DOMAIN.md §3).
     costs_vat: bool = False
     # Presumed delivery of a posted letter, in post-delivery days [open]: PostNL delivery days are
@@ -66,6 +91,14 @@ class Client:
     letter_receipt_offset_days: int = 2
     # The return address printed on letters.
     postal_address: str = ""  # lines separated by "\n"
+
+    def charges_interest(self, debtor_type: DebtorType) -> bool:
+        """Whether statutory interest is charged to a debtor of this type: the client's setting,
+        or by default only to businesses (BW 6:119a runs without notice; consumer interest under
+        BW 6:119 is the client's choice)."""
+        if self.charge_interest is not None:
+            return self.charge_interest
+        return debtor_type is DebtorType.BUSINESS
 
     @property
     def arrangement_rules(self) -> ArrangementRules:

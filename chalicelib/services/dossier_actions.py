@@ -204,6 +204,9 @@ def charge_money_due(dossier: Dossier, client: Client, today: date, now: datetim
     costs = dunning.costs_due(dossier, client, today)
     if costs.cents:
         dossier.charge_costs(costs.cents, at=now, actor=ACTOR, reason=costs.reason)
+    interest = dunning.interest_due(dossier, client, today)
+    if interest.cents:
+        dossier.charge_interest(interest.cents, at=now, actor=ACTOR, reason=interest.reason)
 
 
 def _send_messages(

@@ -13,6 +13,10 @@ DEMO_CLIENT = Client(
     redirect_url="https://dezwaluwen.example/bedankt",
     mollie_key_parameter="/debtflow/clients/sportpark-de-zwaluwen/mollie-api-key",
     default_debtor_type=DebtorType.CONSUMER,
+    # A club: costs on members' small recurring contributie claims are capped per six months
+    # ([open] rule). Its business debtors (the shop's customers) get the defaults: the BIK scale
+    # for collection costs and statutory commercial interest (BW 6:96 lid 4, 6:119a).
+    club=True,
 )
 # A test-mode key of the emulator's demo account; real keys live only in SSM.
 DEMO_MOLLIE_KEY = "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM"

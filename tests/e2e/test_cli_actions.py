@@ -64,7 +64,10 @@ def test_an_arrangement_from_the_command_line_splits_the_amount_in_installments(
     assert smit.status is Status.IN_ARRANGEMENT
     assert smit.arrangement is not None
     amounts = [i.amount_cents for i in smit.arrangement.installments]
-    assert (len(amounts), sum(amounts)) == (3, 167_050)
+    # EUR 1,670.50 in two late invoices plus the BIK scale's 250.58, a business's default costs,
+    # plus the commercial interest charged with the day-0 notice (BW 6:119a, on by default).
+    assert smit.open_costs_cents == 25_058 and smit.open_interest_cents > 0
+    assert (len(amounts), sum(amounts)) == (3, 167_050 + 25_058 + smit.open_interest_cents)
     assert [line.split()[-1] for line in out.splitlines()] == [f"{a // 100},{a % 100:02d}" for a in amounts]
 
 

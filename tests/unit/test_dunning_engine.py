@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from chalicelib.domain.call_tasks import CallOutcome
+from chalicelib.domain.clients import BusinessCosts
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Invoice, Status
 from chalicelib.domain.errors import InvalidRequest, TransitionNotAllowed
@@ -189,10 +190,11 @@ def test_a_dispute_on_the_phone_goes_to_the_client_who_is_reminded_until_it_deci
         CallReport.from_json({"outcome": "promise_to_pay"})
 
 
-def test_a_business_client_without_minimum_costs_charges_nothing() -> None:
+def test_a_business_client_without_costs_charges_nothing() -> None:
     from dataclasses import replace
 
-    client = replace(WHOLESALER, business_minimum_costs=False)  # the client's terms: no costs
+    # The client's terms: no costs and no interest.
+    client = replace(WHOLESALER, business_costs=BusinessCosts.NONE, charge_interest=False)
     world = Calendar(client)
     shop = DebtorDetails("D-1", "Café De Hoek", DebtorType.BUSINESS, email="kroeg@dehoek.example")
     world.open(client, shop, date(2026, 6, 1), Invoice("F-1", date(2026, 5, 1), 64_235, 64_235))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.clients import Client, FirstStep
+from chalicelib.domain.clients import BusinessCosts, Client, FirstStep
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Dossier, Invoice, Status
 from chalicelib.domain.policies import default_policy
@@ -47,7 +47,7 @@ WHOLESALER = Client(
     redirect_url="https://peeters.example/bedankt",
     mollie_key_parameter="/debtflow/clients/groothandel-peeters/mollie-api-key",
     first_step=FirstStep.PRECOLLECTION_NOTICE,
-    business_minimum_costs=True,
+    business_costs=BusinessCosts.MINIMUM,
 )
 
 
@@ -257,18 +257,25 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
         "Vooraankondiging incasso: openstaande betaling aan Groothandel Peeters B.V. (D-7781)"
     )
     # BW 6:96 lid 4: EUR 40 per late invoice, on the dossier from day 0 because the client chose it.
-    assert "Incassokosten: € 80,00\nTotaal open: € 1.750,50" in notice.text
+    assert (
+        "Incassokosten: € 80,00\nWettelijke rente over de te late betaling: € 20,09\nTotaal open: € 1.770,59"
+        in notice.text
+    )
     assert "recht op vergoeding van de incassokosten: € 80,00." in notice.text
     assert "€" not in notice_sms.text
-    assert "Incassokosten: € 80,00\nTotaal open: € 1.750,50" in reminder.text
+    # Commercial interest (BW 6:119a, 10.40%) runs from the day after each due date, no notice
+    # needed: 1,250.00 for 57 days and 420.50 for 38 days by 28 December.
+    assert (
+        "Incassokosten: € 80,00\nWettelijke rente over de te late betaling: € 24,85\nTotaal open: € 1.775,35"
+        in reminder.text
+    )
     assert "Beslissing nodig: Bakkerij Smit B.V. (D-7781)" in handover.subject
     final = world.dossiers.get(WHOLESALER.client_id, "D-7781")
     assert final is not None and final.payment_link is not None
-    assert (final.open_costs_cents, final.due_cents, final.payment_link.amount_cents) == (
-        8_000,
-        175_050,
-        175_050,
-    )
+    # Interest goes on with the hand-over request (2 January); the link of 28 December stays
+    # payable for what it asked, and the next message carries a new one.
+    assert (final.open_costs_cents, final.open_interest_cents, final.due_cents) == (8_000, 2_723, 177_773)
+    assert final.payment_link.amount_cents == 177_535
     assert final.fourteen_day_letter is None  # never for a business
     assert final.call_tasks == ()  # this client has no call team
 
