@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "chalicelib.cli.legal_commands",
     "chalicelib.cli.handover",
     "chalicelib.cli.arrangement",
+    "chalicelib.cli.simulate",
 )
 
 
