@@ -20,11 +20,13 @@ import json
 import logging
 import os
 import threading
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -154,10 +156,18 @@ class Simulation:
         resources = self._resources
         resources.enter_context(_environment(_QUIET_AWS))
         resources.enter_context(_quiet_logs())
+        warnings_filter = resources.enter_context(warnings.catch_warnings())
+        del warnings_filter
+        # The operator routes' IAM authorizer is not enforced locally; the simulation knows.
+        warnings.filterwarnings("ignore", message="IAMAuthorizer is not a supported in local mode")
         resources.enter_context(mock_aws())
         provisioned = provision(NAMES, REGION)
         resources.enter_context(self.mollie)
-        self._api_url = resources.enter_context(_webhook_api())
+        import app
+
+        self._app = app
+        self._routes = ChaliceClient(app.app, stage_name="local")
+        self._api_url = resources.enter_context(_webhook_api(self._routes))
         resources.enter_context(
             _environment(
                 {
@@ -175,11 +185,6 @@ class Simulation:
         resources.callback(bootstrap.reset)
         resources.callback(setattr, bootstrap, "clock", previous_clock)
         bootstrap.reset()
-
-        import app
-
-        self._app = app
-        self._routes = ChaliceClient(app.app, stage_name="local")
         self._sqs = boto3.client("sqs", region_name=REGION)
         self._s3 = boto3.client("s3", region_name=REGION)
         self._queues = (
@@ -563,20 +568,32 @@ def _quiet_logs() -> Iterator[None]:
 
 
 @contextmanager
-def _webhook_api() -> Iterator[str]:
-    """The API on Chalice's local server, where the Mollie emulator posts its webhooks over HTTP."""
-    from chalice.config import Config
-    from chalice.local import create_local_server
+def _webhook_api(routes: Any) -> Iterator[str]:
+    """An HTTP endpoint for the Mollie emulator's webhook calls that hands each request to the API
+    through Chalice's local gateway (`routes`, a chalice.test.Client), the same path API Gateway
+    takes. Chalice's own local server cannot be made twice in one process (it rebases the app's
+    class), and a test session runs several simulations."""
 
-    from app import app
+    class WebhookGateway(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {"Content-Type": self.headers.get("Content-Type", "")}
+            answer = routes.http.post(self.path, headers=headers, body=body)
+            self.send_response(answer.status_code)
+            self.send_header("Content-Length", str(len(answer.body or b"")))
+            self.end_headers()
+            self.wfile.write(answer.body or b"")
 
-    server = create_local_server(app, Config.create(chalice_stage="local"), "127.0.0.1", 0)
-    # The HTTP server itself: the wrapper's serve_forever prints "Serving on" into our output.
-    thread = threading.Thread(target=server.server.serve_forever, name="simulate-api", daemon=True)
+        def log_message(self, format: str, *args: Any) -> None:
+            # One access-log line per webhook on stderr would bury the story.
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), WebhookGateway)
+    thread = threading.Thread(target=server.serve_forever, name="simulate-webhooks", daemon=True)
     thread.start()
     try:
-        host, port = server.server.server_address[:2]
-        yield f"http://{host}:{port}"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
