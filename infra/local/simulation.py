@@ -156,8 +156,7 @@ class Simulation:
         resources = self._resources
         resources.enter_context(_environment(_QUIET_AWS))
         resources.enter_context(_quiet_logs())
-        warnings_filter = resources.enter_context(warnings.catch_warnings())
-        del warnings_filter
+        resources.enter_context(warnings.catch_warnings())
         # The operator routes' IAM authorizer is not enforced locally; the simulation knows.
         warnings.filterwarnings("ignore", message="IAMAuthorizer is not a supported in local mode")
         resources.enter_context(mock_aws())
