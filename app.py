@@ -54,7 +54,10 @@ def answers_domain_errors(view: Callable[..., Response]) -> Callable[..., Respon
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Response:
         try:
-            return view(*args, **kwargs)
+            # What the route counted (dossiers changed, messages sent) is published with it, not
+            # carried into the next invocation of the same container.
+            with metrics.published():
+                return view(*args, **kwargs)
         except DebtflowError as error:
             status = next((ERROR_STATUS[t] for t in type(error).__mro__ if t in ERROR_STATUS), 400)
             return Response(body={"message": str(error)}, status_code=status)

@@ -189,6 +189,8 @@ def _arrangement_to_dict(arrangement: Arrangement) -> dict[str, Any]:
     return {
         "agreed_on": arrangement.agreed_on.isoformat(),
         "approved_by_client": arrangement.approved_by_client,
+        "agreed_in": arrangement.agreed_in,
+        "confirmation_sent": arrangement.confirmation_sent,
         "installments": [{**asdict(i), "due_date": i.due_date.isoformat()} for i in arrangement.installments],
     }
 
@@ -197,6 +199,9 @@ def _arrangement_from_dict(data: dict[str, Any]) -> Arrangement:
     return Arrangement(
         agreed_on=date.fromisoformat(data["agreed_on"]),
         approved_by_client=data.get("approved_by_client", False),
+        agreed_in=data.get("agreed_in", ""),
+        # Plans agreed before written confirmations existed are not confirmed again.
+        confirmation_sent=data.get("confirmation_sent", True),
         installments=tuple(
             Installment(**{**i, "due_date": date.fromisoformat(i["due_date"])}) for i in data["installments"]
         ),

@@ -52,6 +52,9 @@ def published() -> Iterator[None]:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
         if totals:  # a handler that counted nothing prints nothing
             metrics.flush_metrics(raise_on_empty_metrics=False)
+            # With metrics disabled (local runs, tests) powertools keeps the set instead of
+            # clearing it, and prints it anyway once a metric holds 100 values: clear it here.
+            metrics.clear_metrics()
 
 
 def count_events(events: list[AuditEvent]) -> None:

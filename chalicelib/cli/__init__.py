@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "chalicelib.cli.handover",
     "chalicelib.cli.arrangement",
     "chalicelib.cli.dossier_decisions",
+    "chalicelib.cli.simulate",
 )
 
 

@@ -62,6 +62,8 @@ class Arrangement:
     approved_by_client: bool = False
     # The dossier's status when the plan was agreed: a broken plan returns there.
     agreed_in: str = ""
+    # The debtor got the whole schedule in writing (e-mail and PDF).
+    confirmation_sent: bool = False
 
     @property
     def total_cents(self) -> int:

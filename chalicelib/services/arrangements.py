@@ -59,8 +59,9 @@ def create_arrangement(
     *,
     actor: str = "client",
 ) -> Dossier:
-    """Agree a plan for what is due now (disputed invoices stay out of it), then send the debtor
-    the whole schedule in writing: an e-mail and a PDF kept with the dossier."""
+    """Agree a plan for what is due now (disputed invoices stay out of it). The next action sends
+    the debtor the whole schedule in writing (an e-mail and a PDF kept with the dossier), inside
+    the contact window, then the first installment's link."""
     client = deps.clients.get(client_id)
     if client is None:
         raise UnknownClient(client_id)
@@ -79,10 +80,9 @@ def create_arrangement(
         dossier.agree_arrangement(arrangement, then, at=now, actor=actor)
         return arrangement
 
-    arrangement = deps.uow.change(client_id, debtor_id, agree)
+    deps.uow.change(client_id, debtor_id, agree)
     dossier = deps.dossiers.get(client_id, debtor_id)
     assert dossier is not None
-    _confirm_in_writing(client, dossier, arrangement, now, deps)
     return dossier
 
 
@@ -104,55 +104,64 @@ def _installments(
 
 
 def _confirm_in_writing(
-    client: Client, dossier: Dossier, arrangement: Arrangement, now: datetime, deps: ActionDeps
-) -> None:
+    client: Client, dossier: Dossier, then: Planner, now: datetime, deps: ActionDeps
+) -> ActionOutcome:
     """The written confirmation: every date and amount, the total, what a missed installment
-    means. The PDF is kept under letters/ so the file shows exactly what the debtor got."""
+    means. The PDF is kept under letters/ so the file shows exactly what the debtor got; claimed
+    before it is sent, like every message."""
+    arrangement = dossier.arrangement
+    assert arrangement is not None
     language = language_of(client, dossier)
     rules = client.arrangement_rules
-    schedule_lines = [
-        {
-            "number": i.number,
-            "due_date": long_date(i.due_date, language),
-            "amount": format_eur(i.amount_cents),
-        }
-        for i in arrangement.installments
-    ]
     pdf = deps.letters.render(_confirmation_letter(client, dossier, arrangement, language))
     key = (
         f"letters/{client.client_id}/{dossier.debtor_id}/arrangement-{arrangement.agreed_on.isoformat()}.pdf"
     )
-    deps.files.put(key, pdf, "application/pdf")
-    if dossier.usable_email is None:
-        return  # the PDF is on file for the client to post or hand over
-    email = email_for_debtor(
-        client,
-        dossier,
-        CONFIRMATION_TEMPLATE,
-        "",
-        installments=schedule_lines,
-        arrangement_total=format_eur(arrangement.total_cents),
-        first_payment_url="",
-        misses_allowed=rules.misses_allowed,
-        grace_days=rules.grace_days,
-        attachments=(Attachment(f"betalingsregeling-{dossier.debtor_id}.pdf", "application/pdf", pdf),),
+    channel = "email" if dossier.usable_email else "letter"
+    email = (
+        email_for_debtor(
+            client,
+            dossier,
+            CONFIRMATION_TEMPLATE,
+            "",
+            installments=[
+                {
+                    "number": i.number,
+                    "due_date": long_date(i.due_date, language),
+                    "amount": format_eur(i.amount_cents),
+                }
+                for i in arrangement.installments
+            ],
+            arrangement_total=format_eur(arrangement.total_cents),
+            first_payment_url="",
+            misses_allowed=rules.misses_allowed,
+            grace_days=rules.grace_days,
+            attachments=(Attachment(f"betalingsregeling-{dossier.debtor_id}.pdf", "application/pdf", pdf),),
+        )
+        if dossier.usable_email
+        else None
     )
     sent = SentMessage(
-        dossier.step, "email", CONFIRMATION_TEMPLATE, now, arrangement.total_cents, None, s3_key=key
+        dossier.step, channel, CONFIRMATION_TEMPLATE, now, arrangement.total_cents, None, s3_key=key
     )
-    deps.uow.change(
-        dossier.client_id, dossier.debtor_id, lambda fresh: fresh.record_message(sent, actor=ACTOR)
-    )
+    dossier.confirm_arrangement(sent, then, at=now, actor=ACTOR)
+    if not deps.uow.claim(dossier):
+        return ActionOutcome.ALREADY_CLAIMED
+    # Without a usable e-mail address the PDF is on file for the client to post or hand over.
+    deps.files.put(key, pdf, "application/pdf")
+    if email is None:
+        return ActionOutcome.NO_CONTACT_DETAILS
     message_id = deps.mailer.send(email)
-    remember_email(deps, dossier, dossier.step, "email", message_id, now)
+    remember_email(deps, dossier, dossier.step, channel, message_id, now)
     confirm(
         deps,
         dossier.client_id,
         dossier.debtor_id,
         dossier.step,
-        [("email", CONFIRMATION_TEMPLATE, message_id)],
+        [(channel, CONFIRMATION_TEMPLATE, message_id)],
         now,
     )
+    return ActionOutcome.SENT
 
 
 def _confirmation_letter(client: Client, dossier: Dossier, arrangement: Arrangement, language: str) -> Letter:
@@ -199,6 +208,8 @@ def run_arrangement_step(
     if arrangement is None:
         dossier.reschedule(then, at=now, actor=ACTOR)
         return ActionOutcome.NOTHING_TO_DO if deps.uow.claim(dossier) else ActionOutcome.ALREADY_CLAIMED
+    if not arrangement.confirmation_sent:
+        return _confirm_in_writing(client, dossier, then, now, deps)
     rules = client.arrangement_rules
     missed = arrangement.newly_missed(local_day(now), rules)
     if missed:

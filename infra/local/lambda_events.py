@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,3 +65,61 @@ def scheduled_event(rule: str, at: datetime) -> dict[str, Any]:
         "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"],
         "detail": {},
     }
+
+
+def sns_event(topic_arn: str, message: str, subject: str, at: datetime) -> dict[str, Any]:
+    """One SNS notification as Lambda receives it from a topic subscription."""
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": str(uuid.uuid4()),
+                    "TopicArn": topic_arn,
+                    "Subject": subject,
+                    "Message": message,
+                    "Timestamp": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "SignatureVersion": "1",
+                    "Signature": "EXAMPLE",
+                    "SigningCertUrl": f"https://sns.{REGION}.amazonaws.com/SimpleNotificationService.pem",
+                    "UnsubscribeUrl": f"https://sns.{REGION}.amazonaws.com/?Action=Unsubscribe",
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }
+
+
+def ses_permanent_bounce(message_id: str, address: str, source: str, at: datetime) -> str:
+    """SES's bounce event for one sent e-mail, as a configuration set publishes it to SNS."""
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return json.dumps(
+        {
+            "eventType": "Bounce",
+            "bounce": {
+                "feedbackId": f"{uuid.uuid4().hex}-000000",
+                "bounceType": "Permanent",
+                "bounceSubType": "General",
+                "bouncedRecipients": [
+                    {
+                        "emailAddress": address,
+                        "action": "failed",
+                        "status": "5.1.1",
+                        "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                    }
+                ],
+                "timestamp": stamp,
+                "reportingMTA": f"dsn; a1-2.smtp-out.{REGION}.amazonses.com",
+            },
+            "mail": {
+                "timestamp": stamp,
+                "source": source,
+                "sendingAccountId": ACCOUNT,
+                "messageId": message_id,
+                "destination": [address],
+            },
+        }
+    )

@@ -12,6 +12,7 @@ from tests.unit.test_payments import Payments, _arrangement_world
 
 def _sent_first_and_missed(pay: Payments) -> None:
     deps = _arrangement_world(pay)
+    run_due_action(CLUB.client_id, "10023", NOW, deps)  # the plan in writing
     run_due_action(CLUB.client_id, "10023", NOW, deps)  # installment 1's link
     run_due_action(CLUB.client_id, "10023", NOW.replace(month=12, day=14), deps)  # 1 missed
 

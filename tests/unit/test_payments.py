@@ -273,6 +273,13 @@ def _arrangement_world(pay: Payments) -> ActionDeps:
     return deps
 
 
+def _confirmed_in_writing(pay: Payments, deps: ActionDeps) -> None:
+    """The first action after an agreement: the schedule in writing, before any link."""
+    assert run_due_action(CLUB.client_id, "10023", NOW, deps) is ActionOutcome.SENT
+    assert pay.mailer.sent[-1].subject.startswith("Bevestiging van uw betalingsregeling")
+    assert pay.file().payment_link is None
+
+
 def test_an_arrangement_survives_one_missed_installment_and_completes(pay: Payments) -> None:
     deps = _arrangement_world(pay)
     file = pay.file()
@@ -282,6 +289,7 @@ def test_an_arrangement_survives_one_missed_installment_and_completes(pay: Payme
         (date(2027, 1, 10), 5_000),
         (date(2027, 2, 10), 5_000),
     ]
+    _confirmed_in_writing(pay, deps)
     assert run_due_action(CLUB.client_id, "10023", NOW, deps) is ActionOutcome.SENT
     first = pay.file().payment_link
     assert first is not None and (first.installment, first.amount_cents) == (1, 5_000)
@@ -310,6 +318,7 @@ def test_two_missed_installments_end_the_arrangement_and_dunning_resumes_with_pa
     pay: Payments,
 ) -> None:
     deps = _arrangement_world(pay)
+    _confirmed_in_writing(pay, deps)
     run_due_action(CLUB.client_id, "10023", NOW, deps)
     link = pay.file().payment_link
     assert link is not None

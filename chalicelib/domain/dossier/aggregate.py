@@ -692,6 +692,17 @@ class Dossier:
                         invoice=number,
                         credited_cents=invoice.open_cents,
                     )
+        if credit and self.open_cents <= 0 and (self.open_costs_cents or self.open_interest_cents):
+            # Costs and interest followed from invoices the client now says were not owed.
+            self._note(
+                "costs_and_interest_waived",
+                at=at,
+                actor=actor,
+                reason="the client credited every open invoice: no costs or interest remain",
+                costs_cents=self.open_costs_cents,
+                interest_cents=self.open_interest_cents,
+            )
+            self.open_costs_cents = self.open_interest_cents = 0
         self._after_dispute_closed(
             decided,
             at=at,
@@ -772,6 +783,13 @@ class Dossier:
         )
         self.arrangement = arrangement
         self.retire_payment_link(at=at, actor=actor, reason="replaced by installment links")
+        self._schedule(then(self), at=at, actor=actor)
+
+    def confirm_arrangement(self, message: SentMessage, then: Planner, *, at: datetime, actor: str) -> None:
+        """The claim of the written confirmation of the plan (sent inside the contact window)."""
+        assert self.arrangement is not None
+        self.arrangement = replace(self.arrangement, confirmation_sent=True)
+        self.record_message(message, actor=actor)
         self._schedule(then(self), at=at, actor=actor)
 
     def send_installment(
