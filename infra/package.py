@@ -10,7 +10,7 @@ Output (`build/package/`): `sam.json` (a SAM template: `aws cloudformation packa
 Why templates/ is added here: Chalice packages only app.py, chalicelib/ and the requirements.
 Its `vendor/` folder is no way out with `automatic_layer`: vendor/ files then land in the *layer*
 (`/opt/python/lib/python3.11/site-packages/`), not next to app.py where
-chalicelib/adapters/templates.py looks for them (`<dir of app.py>/templates`).
+chalicelib/services/templates.py looks for them (`<dir of app.py>/templates`).
 """
 
 from __future__ import annotations

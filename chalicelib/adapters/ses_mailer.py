@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formataddr
 
 from chalicelib.adapters.aws_clients import client
 from chalicelib.services.ports import Email
@@ -55,8 +54,3 @@ def mime_message(email: Email) -> bytes:
             attachment.body, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
     return message.as_bytes()
-
-
-def sender_address(display_name: str, address: str) -> str:
-    """`"Voetbalclub De Zwaluwen" <noreply@...>`: the debtor sees the client's name."""
-    return formataddr((display_name, address))

@@ -161,12 +161,27 @@ def _dunning_moment(
 ) -> datetime:
     """When `step` may run: its policy day, after a promise to pay, within the contact budget and
     the contact window. A step that can never become due runs at once (to be skipped, recorded)."""
-    due = policy.when_due(step, dossier, client) or now
-    if dossier.promised_on is not None and step.action is not Action.HANDOVER_DECISION:
+    due = max(policy.when_due(step, dossier, client) or now, now)
+    if step.action is Action.HANDOVER_DECISION:
+        return next_contact_moment(max(due, _after_last_reminder(dossier, policy, step)))
+    if dossier.promised_on is not None:
         due = max(due, morning(dossier.promised_on + timedelta(days=1)))
-    if step.action is not Action.HANDOVER_DECISION:
-        due = within_budget(dossier.contact_moments(), client.contact_moments_per_month, due)
-    return next_contact_moment(max(due, now))
+    # Counted at the moment it would really go out: never more than the budget in any 30 days.
+    return next_contact_moment(
+        within_budget(dossier.contact_moments(), client.contact_moments_per_month, due)
+    )
+
+
+def _after_last_reminder(dossier: Dossier, policy: Policy, step: PolicyStep) -> datetime:
+    """A hand-over is asked for no sooner after the last reminder than the policy's own gap: a
+    reminder that went out late (after a pause, say) still gets its days to work."""
+    sent = [m for m in dossier.messages if m.channel in ("email", "sms", "letter")]
+    if not sent:
+        return dossier.last_step_at or datetime.min.replace(tzinfo=UTC)
+    last = max(sent, key=lambda m: m.sent_at)
+    reminder = next((s for s in policy.steps if s.step == last.step), None)
+    gap = step.day - reminder.day if reminder is not None and step.day > reminder.day else 0
+    return morning(local_day(last.sent_at) + timedelta(days=gap))
 
 
 def within_budget(moments: list[datetime], per_month: int, due: datetime) -> datetime:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from email.utils import formataddr
 from typing import Any
 
-from chalicelib.adapters.ses_mailer import sender_address
-from chalicelib.adapters.templates import render_email, render_text
 from chalicelib.domain.clients import Client
 from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Invoice
 from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_cents
 from chalicelib.domain.money import format_eur
 from chalicelib.services.ports import Attachment, Email, Letter, Sms
+from chalicelib.services.templates import render_email, render_text
 
 MONTHS_NL = [
     "januari",
@@ -44,6 +44,11 @@ MONTHS_EN = [
     "November",
     "December",
 ]
+
+
+def sender_address(display_name: str, address: str) -> str:
+    """`"Voetbalclub De Zwaluwen" <noreply@...>`: the debtor sees the client's name."""
+    return formataddr((display_name, address))
 
 
 def long_date(day: date, language: str) -> str:

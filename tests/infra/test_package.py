@@ -34,7 +34,7 @@ def test_the_function_zip_carries_the_app_its_data_files_and_every_template(pack
 
 
 def test_templates_sit_beside_app_py_where_the_renderer_looks(package_dir: Path) -> None:
-    from chalicelib.adapters.templates import TEMPLATES_DIR
+    from chalicelib.services.templates import TEMPLATES_DIR
 
     # The renderer resolves templates/ next to app.py; in the zip both sit at the root.
     assert TEMPLATES_DIR == package.PROJECT / "templates"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.templates import render_email
+from chalicelib.services.templates import render_email
 
 LANGUAGES = ["nl", "en"]
 HOSTILE = "<script>alert(1)</script>"
