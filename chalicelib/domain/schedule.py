@@ -119,8 +119,9 @@ def plan(dossier: Dossier, client: Client, policy: Policy, now: datetime) -> Sch
         return Schedule(morning(local_day(now) + timedelta(days=1)))
     first = min(timers, key=lambda s: (s.at, s.waiting is None))
     assert first.at is not None
-    # Every action reaches a person: never plan one for a night, a Sunday or a holiday.
-    return Schedule(next_contact_moment(first.at), first.waiting)
+    # A moment already past is now; and every action reaches a person: never plan one for a
+    # night, a Sunday or a holiday.
+    return Schedule(next_contact_moment(max(first.at, now)), first.waiting)
 
 
 def _dispute_timers(dossier: Dossier) -> list[Schedule]:

@@ -218,6 +218,9 @@ def run_arrangement_step(
         if dossier.arrangement.is_defaulted(rules):
             return _end(client, dossier, then, now, deps)
         return _send(client, dossier, missed[0], then, now, deps, MISSED_TEMPLATE, reminder=True)
+    if arrangement.next_open is None:
+        dossier.fulfil_arrangement(then, at=now, actor=ACTOR)
+        return ActionOutcome.RESUMED if deps.uow.claim(dossier) else ActionOutcome.ALREADY_CLAIMED
     to_send = schedule.installments_to_send(arrangement, now)
     if to_send:
         return _send(client, dossier, to_send[0], then, now, deps, INSTALLMENT_TEMPLATE, reminder=False)

@@ -291,6 +291,7 @@ class Dossier:
             )
         if self.is_closed and self.open_cents > 0:
             self.apply(Trigger.REOPENED, at=at, actor=actor, reason="an open invoice appeared again")
+            self._wake(at=at, actor=actor)
         return True
 
     def settle_invoice_by_client(self, number: str, *, at: datetime, actor: str, reason: str) -> bool:
@@ -814,6 +815,19 @@ class Dossier:
                     installment=item.number,
                     open_cents=item.open_cents,
                 )
+
+    def fulfil_arrangement(self, then: Planner, *, at: datetime, actor: str) -> None:
+        """Every installment is paid but something is still owed that the plan did not cover."""
+        assert self.arrangement is not None
+        self.apply(
+            Trigger.ARRANGEMENT_FULFILLED,
+            at=at,
+            actor=actor,
+            reason="every installment was paid; what the plan did not cover is chased as usual",
+            paid_cents=self.arrangement.paid_cents,
+            due_cents=self.due_cents,
+        )
+        self._schedule(then(self), at=at, actor=actor)
 
     def end_arrangement(self, then: Planner, *, at: datetime, actor: str, reason: str) -> None:
         """Too many installments missed: back to where the plan was agreed (the hand-over decision

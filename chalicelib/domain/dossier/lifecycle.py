@@ -40,6 +40,9 @@ class Trigger(StrEnum):
     ARRANGEMENT_DEFAULTED = "arrangement_defaulted"
     # A plan agreed while the client was deciding on a hand-over returns to that decision.
     ARRANGEMENT_DEFAULTED_TO_DECISION = "arrangement_defaulted_to_decision"
+    # Every installment was paid, yet something is owed that the plan did not cover (an invoice
+    # upheld or added meanwhile): that is chased as usual.
+    ARRANGEMENT_FULFILLED = "arrangement_fulfilled"
     # Some invoices are disputed, others are still chased: the status stays.
     INVOICES_DISPUTED = "invoices_disputed"
     # After this dispute nothing undisputed is left to chase.
@@ -98,9 +101,11 @@ TRANSITIONS: dict[tuple[Status, Trigger], Status] = {
     (Status.IN_ARRANGEMENT, Trigger.ARRANGEMENT_COMPLETED): Status.PAID,
     (Status.IN_ARRANGEMENT, Trigger.ARRANGEMENT_DEFAULTED): Status.REMINDED,
     (Status.IN_ARRANGEMENT, Trigger.ARRANGEMENT_DEFAULTED_TO_DECISION): Status.AWAITING_HANDOVER_DECISION,
+    (Status.IN_ARRANGEMENT, Trigger.ARRANGEMENT_FULFILLED): Status.REMINDED,
     **{(s, Trigger.INVOICES_DISPUTED): s for s in DISPUTABLE},
     **{(s, Trigger.DISPUTE_FILED): Status.DISPUTED for s in (*DUNNING, Status.AWAITING_HANDOVER_DECISION)},
-    **{(s, Trigger.DISPUTE_ANSWERED): s for s in DISPUTABLE},
+    # An earlier dispute may be answered after a plan was agreed for the rest.
+    **{(s, Trigger.DISPUTE_ANSWERED): s for s in (*DISPUTABLE, Status.IN_ARRANGEMENT)},
     (Status.DISPUTED, Trigger.DISPUTE_RESOLVED): Status.REMINDED,
     # A refund, chargeback or a reappearing invoice undoes a closure.
     **{(s, Trigger.REOPENED): Status.REMINDED for s in CLOSED},
