@@ -200,7 +200,8 @@ def _write_sent_emails() -> None:
 
 
 def _print_table(dossiers: list[Dossier]) -> None:
-    header = f"{'debtor':<8} {'name':<34} {'type':<9} {'state':<28} {'open':>12} {'messages':>9}"
+    # Owed: open principal plus the collection costs and statutory interest charged so far.
+    header = f"{'debtor':<8} {'name':<34} {'type':<9} {'state':<28} {'owed':>12} {'messages':>9}"
     say("\n" + header)
     say("-" * len(header))
     for dossier in sorted(dossiers, key=lambda d: d.debtor_id):
@@ -209,11 +210,11 @@ def _print_table(dossiers: list[Dossier]) -> None:
         )
         say(
             f"{dossier.debtor_id:<8} {dossier.debtor.name[:34]:<34} {dossier.debtor.debtor_type.value:<9} "
-            f"{state:<28} {format_eur(dossier.open_cents):>12} {len(dossier.messages):>9}"
+            f"{state:<28} {format_eur(dossier.owed_cents):>12} {len(dossier.messages):>9}"
         )
-    total = sum(d.open_cents for d in dossiers)
+    total = sum(d.owed_cents for d in dossiers)
     say("-" * len(header))
-    say(f"{'':<8} {'total open':<34} {'':<9} {'':<28} {format_eur(total):>12}")
+    say(f"{'':<8} {'total owed':<34} {'':<9} {'':<28} {format_eur(total):>12}")
 
 
 if __name__ == "__main__":
