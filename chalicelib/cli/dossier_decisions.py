@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.domain.dossier import DisputeReason, Dossier
 from chalicelib.domain.errors import DebtflowError
+from chalicelib.domain.policies import AMSTERDAM
 
 ACTOR = "cli"
 
@@ -75,7 +76,8 @@ def _run(name: str, action: Callable[[], Any]) -> int:
 def _where(dossier: Dossier) -> str:
     line = f"dossier {dossier.client_id}/{dossier.debtor_id}: {dossier.status.value}"
     if dossier.next_action_at is not None:
-        line += f", next action {dossier.next_action_at.isoformat(timespec='minutes')}"
+        # A treasurer reads Amsterdam time, not UTC.
+        line += f", next action {dossier.next_action_at.astimezone(AMSTERDAM).strftime('%d-%m-%Y %H:%M')}"
     if dossier.waiting_for is not None:
         line += f", waiting for the {dossier.waiting_for.who.value} ({dossier.waiting_for.about})"
     return line

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain import schedule
+from chalicelib.domain import dunning, schedule
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import Dispute, DisputeReason, DisputeState, Dossier, SentMessage
 from chalicelib.domain.errors import InvalidRequest, UnknownClient
@@ -36,6 +36,7 @@ from chalicelib.services.message_content import (
     language_of,
     long_date,
 )
+from chalicelib.services.payments import payment_link_for
 from chalicelib.services.ports import Attachment, Email
 
 MAX_NOTE = 1000
@@ -159,11 +160,24 @@ def decide_dispute(
 ) -> tuple[Dispute, ...]:
     client = _client(deps, client_id)
     then = schedule.planner(client, policy_for(client), now)
+    today = local_day(now)
+
+    def charges(dossier: Dossier) -> tuple[int, int]:
+        return dunning.costs_due(dossier, client, today).cents, dunning.interest_due(
+            dossier, client, today
+        ).cents
+
     return deps.uow.change(
         client_id,
         debtor_id,
         lambda dossier: dossier.decide_dispute(
-            decision.invoices, decision.credit, then, at=now, actor=actor, note=decision.note
+            decision.invoices,
+            decision.credit,
+            then,
+            at=now,
+            actor=actor,
+            note=decision.note,
+            charges_after_credit=charges,
         ),
     )
 
@@ -191,8 +205,7 @@ def dispute_facts(
 def _tell(client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps: ActionDeps) -> None:
     """After the dispute is saved: the debtor hears what happens to it, and the client is asked
     when the decision is theirs. Each message is recorded before it is sent, then confirmed."""
-    dossier = deps.dossiers.get(client.client_id, debtor_id)
-    assert dossier is not None
+    dossier = _with_link_for_what_is_chased(client, debtor_id, dispute, now, deps)
     outgoing: list[tuple[str, str, Email]] = []
     language = language_of(client, dossier)
     if dossier.usable_email is not None and dispute.state in DEBTOR_TEMPLATE:
@@ -244,6 +257,31 @@ def _tell(client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps:
             remember_email(deps, dossier, dossier.step, channel, message_id, now)
         confirmed.append((channel, template, message_id))
     confirm(deps, client.client_id, debtor_id, dossier.step, confirmed, now)
+
+
+def _with_link_for_what_is_chased(
+    client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps: ActionDeps
+) -> Dossier:
+    """The dispute changed what is due, which retired the old link: the debtor's answer carries a
+    link for the invoices still chased (Mollie hands back the same link for the same key)."""
+
+    def issue(dossier: Dossier) -> None:
+        if dossier.usable_email is not None and dispute.state in DEBTOR_TEMPLATE and dossier.due_cents > 0:
+            payment_link_for(
+                client,
+                dossier,
+                dossier.step,
+                now,
+                gateway=deps.payments,
+                links=deps.links,
+                public_api_url=deps.public_api_url,
+                actor="disputes",
+            )
+
+    deps.uow.change(client.client_id, debtor_id, issue)
+    dossier = deps.dossiers.get(client.client_id, debtor_id)
+    assert dossier is not None
+    return dossier
 
 
 def _invoice_pdfs(client: Client, dispute: Dispute, deps: ActionDeps) -> tuple[Attachment, ...]:

@@ -155,7 +155,7 @@ def test_pause_and_resume_from_the_command_line(
     assert main(["pause", CLIENT, "10001", "--until", "2026-12-21"]) == 0
     # 08:30 in Amsterdam (CET) on the day the pause ends.
     assert capsys.readouterr().out == (
-        f"dossier {CLIENT}/10001: paused, next action 2026-12-21T07:30+00:00, waiting for the client (pause)\n"
+        f"dossier {CLIENT}/10001: paused, next action 21-12-2026 08:30, waiting for the client (pause)\n"
     )
 
     pipeline.now = DAY_0 + timedelta(days=2)

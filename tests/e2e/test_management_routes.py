@@ -327,11 +327,6 @@ def test_a_disputed_invoice_drops_out_of_the_next_reminder_while_the_other_is_st
     assert smit.payment_link is not None and smit.payment_link.checkout_url in second.body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the acknowledgement is built after the dispute retired the payment link (the amount due "
-    "changed), so its 'Betaal ... met iDEAL' button for the invoices still chased has an empty href",
-)
 def test_the_dispute_acknowledgement_carries_a_payment_link_for_what_is_still_chased(
     pipeline: Pipeline,
 ) -> None:
@@ -385,12 +380,6 @@ def test_a_credited_invoice_closes_and_the_reminders_ask_only_for_the_rest(pipel
     assert f"Betaal {format_eur(amount)} met iDEAL" in second.body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="costs charged over both invoices are never lowered when one of them is credited: the "
-    "debtor is still asked for the scale's EUR 250,58 over EUR 1.670,50 instead of EUR 187,50 over "
-    "the EUR 1.250,00 it owes (BW 6:96 lid 4; costs are only waived when every invoice is credited)",
-)
 def test_crediting_one_of_two_invoices_brings_the_costs_down_to_the_scale_over_what_remains(
     pipeline: Pipeline,
 ) -> None:

@@ -667,9 +667,12 @@ class Dossier:
         at: datetime,
         actor: str,
         note: str = "",
+        charges_after_credit: Callable[[Dossier], tuple[int, int]] | None = None,
     ) -> tuple[Dispute, ...]:
         """The client's answer on disputed invoices: uphold (they are chased again) or credit
-        (they close). Returns the disputes that were decided."""
+        (they close). Costs and interest that followed from a credited invoice go with it:
+        `charges_after_credit` says what the dossier may still be charged (costs, interest) over
+        what is left. Returns the disputes that were decided."""
         wanted = set(invoices)
         decided = tuple(
             d for d in self.disputes if d.state is DisputeState.WITH_CLIENT and wanted & set(d.invoices)
@@ -693,17 +696,8 @@ class Dossier:
                         invoice=number,
                         credited_cents=invoice.open_cents,
                     )
-        if credit and self.open_cents <= 0 and (self.open_costs_cents or self.open_interest_cents):
-            # Costs and interest followed from invoices the client now says were not owed.
-            self._note(
-                "costs_and_interest_waived",
-                at=at,
-                actor=actor,
-                reason="the client credited every open invoice: no costs or interest remain",
-                costs_cents=self.open_costs_cents,
-                interest_cents=self.open_interest_cents,
-            )
-            self.open_costs_cents = self.open_interest_cents = 0
+        if credit and charges_after_credit is not None:
+            self._lower_charges(*charges_after_credit(self), at=at, actor=actor)
         self._after_dispute_closed(
             decided,
             at=at,
@@ -715,6 +709,26 @@ class Dossier:
         )
         self._schedule(then(self), at=at, actor=actor)
         return decided
+
+    def _lower_charges(self, costs_cents: int, interest_cents: int, *, at: datetime, actor: str) -> None:
+        """Bring charged costs and interest down to what is still due over what is left open; what
+        was already paid stays paid (and shows as an overpayment to the client when it exceeds)."""
+        charged_costs = self.open_costs_cents + sum(p.costs_cents for p in self.payments.values())
+        charged_interest = self.open_interest_cents + sum(p.interest_cents for p in self.payments.values())
+        costs_off = min(self.open_costs_cents, max(charged_costs - costs_cents, 0))
+        interest_off = min(self.open_interest_cents, max(charged_interest - interest_cents, 0))
+        if not costs_off and not interest_off:
+            return
+        self.open_costs_cents -= costs_off
+        self.open_interest_cents -= interest_off
+        self._note(
+            "charges_lowered",
+            at=at,
+            actor=actor,
+            reason="the client credited an invoice: costs and interest follow what is left open",
+            costs_cents=costs_off,
+            interest_cents=interest_off,
+        )
 
     def reinstate_disputed(self, then: Planner, *, at: datetime, actor: str) -> tuple[Dispute, ...]:
         """The fresh term after a copy of the invoice has run: those invoices are chased again."""
