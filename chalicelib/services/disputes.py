@@ -30,9 +30,9 @@ from chalicelib.services.dossier_actions import (
     remember_email,
 )
 from chalicelib.services.message_content import (
+    dispute_facts,
     email_for_client,
     email_for_debtor,
-    invoice_facts,
     language_of,
     long_date,
 )
@@ -41,23 +41,6 @@ from chalicelib.services.ports import Attachment, Email
 
 MAX_NOTE = 1000
 MAX_INVOICES = 100
-# What the debtor said, in the words a message uses.
-REASON_TEXT = {
-    "nl": {
-        DisputeReason.ALREADY_PAID: "de factuur is al betaald",
-        DisputeReason.NEVER_RECEIVED: "de factuur is nooit ontvangen",
-        DisputeReason.AMOUNT_WRONG: "het bedrag klopt niet",
-        DisputeReason.NOT_DELIVERED: "het product of de dienst is niet geleverd",
-        DisputeReason.OTHER: "een andere reden",
-    },
-    "en": {
-        DisputeReason.ALREADY_PAID: "the invoice has already been paid",
-        DisputeReason.NEVER_RECEIVED: "the invoice never arrived",
-        DisputeReason.AMOUNT_WRONG: "the amount is wrong",
-        DisputeReason.NOT_DELIVERED: "the product or service was not delivered",
-        DisputeReason.OTHER: "another reason",
-    },
-}
 DEBTOR_TEMPLATE = {
     DisputeState.WITH_CLIENT: "dispute_received",
     DisputeState.COPY_SENT: "invoice_copy",
@@ -189,19 +172,6 @@ def _client(deps: ActionDeps, client_id: str) -> Client:
     return client
 
 
-def dispute_facts(
-    client: Client, dossier: Dossier, dispute: Dispute, language: str, now: datetime
-) -> dict[str, Any]:
-    """What a message about `dispute` says, in `language`."""
-    return {
-        "disputed_invoices": invoice_facts(dossier.invoices[n] for n in dispute.invoices),
-        "reason_text": REASON_TEXT["en" if language == "en" else "nl"][dispute.reason],
-        "note": dispute.note,
-        "decide_by": long_date(local_day(dispute.decide_by), language) if dispute.decide_by else "",
-        "still_chased": bool(dossier.chased_invoices),
-    }
-
-
 def _tell(client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps: ActionDeps) -> None:
     """After the dispute is saved: the debtor hears what happens to it, and the client is asked
     when the decision is theirs. Each message is recorded before it is sent, then confirmed."""
@@ -210,7 +180,7 @@ def _tell(client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps:
     language = language_of(client, dossier)
     if dossier.usable_email is not None and dispute.state in DEBTOR_TEMPLATE:
         template = DEBTOR_TEMPLATE[dispute.state]
-        facts = dispute_facts(client, dossier, dispute, language, now)
+        facts = dispute_facts(dossier, dispute, language)
         attachments: tuple[Attachment, ...] = ()
         if dispute.state is DisputeState.COPY_SENT:
             attachments = _invoice_pdfs(client, dispute, deps)
@@ -231,7 +201,7 @@ def _tell(client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps:
             dossier,
             CLIENT_TEMPLATE,
             decision_url(deps, client.client_id, debtor_id),
-            **dispute_facts(client, dossier, dispute, client.language, now),
+            **dispute_facts(dossier, dispute, client.language),
         )
         outgoing.append(("email-client", CLIENT_TEMPLATE, email))
     if not outgoing:

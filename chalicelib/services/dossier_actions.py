@@ -38,6 +38,7 @@ from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Planner, Sched
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import Action, Channel, Policy, PolicyError, PolicyStep, load_policy
 from chalicelib.services.message_content import (
+    dispute_facts,
     email_for_client,
     email_for_debtor,
     fourteen_day_letter_for,
@@ -166,7 +167,7 @@ def run_due_action(client_id: str, debtor_id: str, now: datetime, deps: ActionDe
             return run_arrangement_step(client, dossier, then, now, deps)
         case schedule.Due.DUNNING_STEP:
             assert due.step is not None
-            return _dunning_step(client, dossier, due.step, then, now, deps)
+            return _dunning_step(client, policy, dossier, due.step, then, now, deps)
     raise AssertionError(due)  # pragma: no cover
 
 
@@ -175,10 +176,16 @@ def _claimed(deps: ActionDeps, dossier: Dossier, outcome: ActionOutcome) -> Acti
 
 
 def _dunning_step(
-    client: Client, dossier: Dossier, step: PolicyStep, then: Planner, now: datetime, deps: ActionDeps
+    client: Client,
+    policy: Policy,
+    dossier: Dossier,
+    step: PolicyStep,
+    then: Planner,
+    now: datetime,
+    deps: ActionDeps,
 ) -> ActionOutcome:
     charge_money_due(dossier, client, local_day(now), now)
-    if policy_for(client).when_due(step, dossier, client) is None:
+    if policy.when_due(step, dossier, client) is None:
         dossier.skip_step(
             step.step,
             then,
@@ -382,14 +389,12 @@ def _remind_client(
         waiting_disputes = [
             d for d in dossier.open_disputes if d.decide_by is not None and d.decide_by <= now
         ]
-        from chalicelib.services.disputes import dispute_facts
-
         email = email_for_client(
             client,
             dossier,
             template,
             url,
-            **dispute_facts(client, dossier, waiting_disputes[0], client.language, now),
+            **dispute_facts(dossier, waiting_disputes[0], client.language),
         )
     count = sum(1 for m in dossier.messages if m.template == template) + 1
     key = f"sent/{client.client_id}/{dossier.debtor_id}/{dossier.step}-{template}-{count}.txt"

@@ -10,9 +10,10 @@ from typing import Any
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.debtor_list import DebtorType
-from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Invoice
+from chalicelib.domain.dossier import Dispute, DisputeReason, Dossier, FourteenDayLetter, Invoice
 from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_cents
 from chalicelib.domain.money import format_eur
+from chalicelib.domain.policies import AMSTERDAM
 from chalicelib.services.ports import Attachment, Email, Letter, Sms
 from chalicelib.services.templates import render_email, render_text
 
@@ -242,3 +243,34 @@ def postal_lines(dossier: Dossier) -> tuple[str, ...]:
     debtor = dossier.debtor
     city_line = " ".join(part for part in (debtor.postcode, debtor.city) if part)
     return tuple(line for line in (debtor.name, debtor.street, city_line) if line)
+
+
+# What the debtor said, in the words a message uses.
+REASON_TEXT = {
+    "nl": {
+        DisputeReason.ALREADY_PAID: "de factuur is al betaald",
+        DisputeReason.NEVER_RECEIVED: "de factuur is nooit ontvangen",
+        DisputeReason.AMOUNT_WRONG: "het bedrag klopt niet",
+        DisputeReason.NOT_DELIVERED: "het product of de dienst is niet geleverd",
+        DisputeReason.OTHER: "een andere reden",
+    },
+    "en": {
+        DisputeReason.ALREADY_PAID: "the invoice has already been paid",
+        DisputeReason.NEVER_RECEIVED: "the invoice never arrived",
+        DisputeReason.AMOUNT_WRONG: "the amount is wrong",
+        DisputeReason.NOT_DELIVERED: "the product or service was not delivered",
+        DisputeReason.OTHER: "another reason",
+    },
+}
+
+
+def dispute_facts(dossier: Dossier, dispute: Dispute, language: str) -> dict[str, Any]:
+    """What a message about `dispute` says, in `language`."""
+    decide_by = dispute.decide_by
+    return {
+        "disputed_invoices": invoice_facts(dossier.invoices[n] for n in dispute.invoices),
+        "reason_text": REASON_TEXT["en" if language == "en" else "nl"][dispute.reason],
+        "note": dispute.note,
+        "decide_by": long_date(decide_by.astimezone(AMSTERDAM).date(), language) if decide_by else "",
+        "still_chased": bool(dossier.chased_invoices),
+    }
