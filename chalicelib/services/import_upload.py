@@ -281,8 +281,8 @@ def _import(
         result.error = f"there is no list {PurePosixPath(key).name!r} to confirm; upload the list itself"
         return result
     except UnreadableList as error:
-        result.status, result.error = "rejected_file", error.reason
-        return result
+        # Nothing of the file is imported: a fresh result, not the counts of the rows read so far.
+        return ImportResult(client_id, key, status="rejected_file", error=error.reason, confirmed=confirmed)
 
     paid_items = kind == PAID_ITEMS
     known = deps.dossiers.debtor_index(client_id)
