@@ -12,6 +12,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -20,7 +21,13 @@ import pytest
 from chalicelib.cli import check_list
 from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
 from chalicelib.importing import ImportSettings, UnreadableList, read_debtor_list, xlsx_source
-from chalicelib.services.import_upload import ImportDeps, ImportUpload, import_upload
+from chalicelib.services.import_upload import (
+    UPLOAD_DELIVERIES,
+    ImportDeps,
+    ImportUpload,
+    import_upload,
+    report_failed_upload,
+)
 from tests.builders import CLUB, NOW
 from tests.fakes import FakeClientDirectory, FakeDossierRepository, FakeFileStore, FakeUploadLedger
 
@@ -227,3 +234,45 @@ def test_an_unclosed_quote_that_swallows_rows_rejects_the_file_saying_so() -> No
     rows = "".join(csv_row(n) for n in range(5000))
     text = CSV_HEADER + csv_row(1, '"Jansen') + rows
     assert "quote" in reason(text.encode(), "lijst.csv")
+
+
+# --- a failure of ours on the last delivery ----------------------------------------------------------
+
+
+class BrokenDossierRepository(FakeDossierRepository):
+    """DynamoDB failing in a way no retry fixes (a bug, an item too large...)."""
+
+    def debtor_index(self, client_id: str) -> dict[str, bool]:
+        raise RuntimeError("ValidationException")
+
+
+def test_a_failure_on_the_last_delivery_tells_the_client_and_still_reaches_the_dlq() -> None:
+    world = World()
+    deps = replace(world.deps, dossiers=BrokenDossierRepository())
+    upload = world.upload((CSV_HEADER + csv_row(1)).encode(), "lijst.csv")
+    with pytest.raises(RuntimeError):
+        import_upload(upload, NOW, deps, delivery=UPLOAD_DELIVERIES - 1)
+    assert f"reports/{CLUB.client_id}/lijst.csv.result.json" not in world.files.files  # retried first
+    with pytest.raises(RuntimeError):
+        import_upload(upload, NOW, deps, delivery=UPLOAD_DELIVERIES)
+    report = world.report("lijst.csv")
+    assert report["status"] == "failed"
+    error = str(report["error"])
+    assert "could not process this file" in error
+    assert "team has been alerted" in error
+    assert "upload it again later" in error and "contact us" in error
+    assert report["accepted"] == 0
+
+
+def test_no_failure_report_for_a_client_that_does_not_exist() -> None:
+    world = World()
+    deps = replace(world.deps, dossiers=BrokenDossierRepository())
+    world.files.files["incoming/onbekend/lijst.csv"] = b"x"
+    report_failed_upload(ImportUpload("uploads", "incoming/onbekend/lijst.csv", "e1"), deps)
+    assert not any(key.startswith("reports/") for key in world.files.files)
+
+
+def test_the_last_delivery_is_the_uploads_queues_max_receive_count() -> None:
+    resources = json.loads((Path(__file__).parents[2] / "infra" / "resources.json").read_text())
+    queue = resources["Resources"]["UploadsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == UPLOAD_DELIVERIES
