@@ -82,10 +82,12 @@ def import_upload(event: Any) -> None:
     from chalicelib.services.import_upload import import_upload as run_import
 
     for record in event:
+        # How often SQS has delivered this message: the service reports a failure on the last one.
+        delivery = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
         for upload in aws_events.uploads_in(record.body):
             logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
             with metrics.published():
-                result = run_import(upload, bootstrap.now(), bootstrap.import_deps())
+                result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
                 metrics.count("RowsImported", result.accepted)
                 metrics.count("RowsRejected", len(result.rejected))
                 if result.status == "rejected_file":

@@ -15,10 +15,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from chalicelib.importing.errors import UnreadableList
+from chalicelib.importing.errors import ListStorageFailure, UnreadableList
 from chalicelib.importing.headers import ColumnMatch, find_header
 
 SAMPLE_BYTES = 64 * 1024
+# A quoted cell may span lines (an address with line breaks); one spanning more than this is a
+# quote that was opened and never closed, swallowing the rows below it.
+MAX_LINES_PER_RECORD = 20
 HEADER_SCAN_ROWS = 20
 DELIMITERS = (";", "\t", ",", "|")
 _FALLBACK_ERRORS = "debtflow-cp1252-fallback"
@@ -59,7 +62,10 @@ class PrefixedStream(io.RawIOBase):
             buffer[:size] = self._prefix[:size]
             self._prefix = self._prefix[size:]
         else:
-            data = self._rest.read(len(buffer))
+            try:
+                data = self._rest.read(len(buffer))
+            except Exception as error:
+                raise ListStorageFailure(f"reading the list failed: {type(error).__name__}") from error
             size = len(data)
             buffer[:size] = data
         self.bytes_read += size
@@ -155,11 +161,22 @@ def missing_header_reason(partial: ColumnMatch | None) -> str:
     return f"The header row lacks required columns: {partial.describe_missing()}."
 
 
-def csv_rows(stream: PrefixedStream, layout: CsvLayout) -> Iterator[tuple[int, list[str]]]:
+class UnreadableRow:
+    """Stands in for the cells of one record the csv module refused; the reader reports it as a
+    rejected row and goes on with the next line."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def csv_rows(stream: PrefixedStream, layout: CsvLayout) -> Iterator[tuple[int, list[str] | UnreadableRow]]:
     """(line number, cells) of every record after the header, blank lines included.
 
     The line number is the physical line where the record starts, as a text editor or a
     spreadsheet shows it (a quoted cell spanning lines makes the next record start further down).
+    A record with a cell over the csv module's field limit comes as an `UnreadableRow`.
     """
     text = io.TextIOWrapper(
         io.BufferedReader(stream, buffer_size=256 * 1024),
@@ -169,14 +186,46 @@ def csv_rows(stream: PrefixedStream, layout: CsvLayout) -> Iterator[tuple[int, l
     )
     reader = csv.reader(text, delimiter=layout.delimiter)
     previous_line = 0
-    try:
-        for position, cells in enumerate(reader):
+    position = -1
+    while True:
+        # The csv reader goes on with the next line after an error, so one refused record costs
+        # one rejected row; the loop is re-entered after each error.
+        try:
+            for cells in reader:
+                position += 1
+                line = previous_line + 1
+                previous_line = reader.line_num
+                if previous_line - line >= MAX_LINES_PER_RECORD:
+                    raise UnreadableList(unclosed_quote_reason(line))
+                if position > layout.header_position:
+                    yield line, cells
+            return
+        except csv.Error as error:
+            position += 1
             line = previous_line + 1
             previous_line = reader.line_num
+            if not str(error).startswith("field larger than field limit"):
+                raise UnreadableList(
+                    f"Line {line} cannot be read as CSV; save the list again as CSV from your "
+                    "accounting package, or as Excel (.xlsx)."
+                ) from None
+            if previous_line > line:
+                # A cell that grew over many lines up to the limit: an opened quote, not a long name.
+                raise UnreadableList(unclosed_quote_reason(line)) from None
             if position > layout.header_position:
-                yield line, cells
-    except csv.Error as error:
-        raise UnreadableList(
-            f'Line {previous_line + 1} cannot be read ({error}); most likely a quote (") is opened '
-            "but never closed. Remove the quote or put the cell between two quotes."
-        ) from None
+                yield line, UnreadableRow(too_long_cell_reason())
+
+
+def too_long_cell_reason() -> str:
+    limit = f"{csv.field_size_limit():,}".replace(",", ".")
+    return (
+        f"a cell on this line holds more than {limit} characters, far more than any field of a "
+        "debtor list; shorten it or leave that column out of the export"
+    )
+
+
+def unclosed_quote_reason(line: int) -> str:
+    return (
+        f'Line {line} opens a quote (") that is not closed within {MAX_LINES_PER_RECORD} lines, so '
+        "the rows below it cannot be told apart. Remove the quote or put the cell between two quotes."
+    )

@@ -13,3 +13,9 @@ class UnreadableList(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ListStorageFailure(Exception):
+    """Reading the bytes of the list failed in the storage under it (S3, the network), not in
+    the list itself. Says nothing about the file, so it is never reported as a damaged list:
+    the import fails and SQS delivers the upload again."""

@@ -11,19 +11,27 @@ Everything else is per row: a `RejectedRow` in file order among the `InvoiceLine
 
 from __future__ import annotations
 
+import logging
 import os
+import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
+
+from defusedxml import DefusedXmlException
 
 from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
 from chalicelib.importing.csv_source import (
     SAMPLE_BYTES,
     PrefixedStream,
+    UnreadableRow,
     csv_rows,
     sniff_layout,
     too_big_reason,
 )
-from chalicelib.importing.errors import UnreadableList
+from chalicelib.importing.errors import ListStorageFailure, UnreadableList
 from chalicelib.importing.headers import ColumnMatch
 from chalicelib.importing.rows import RowInterpreter
 from chalicelib.importing.settings import ImportSettings
@@ -36,6 +44,11 @@ from chalicelib.importing.xlsx_source import (
 )
 
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# Raised on purpose, or not about the file: these pass unchanged; anything else a parser raises
+# means the file is damaged.
+_NOT_DAMAGE = (UnreadableList, ListStorageFailure, MemoryError)
+
+logger = logging.getLogger(__name__)
 
 
 class DebtorListReader:
@@ -43,7 +56,7 @@ class DebtorListReader:
 
     def __init__(
         self,
-        rows: Iterator[tuple[int, list[object]]] | Iterator[tuple[int, list[str]]],
+        rows: Iterator[tuple[int, list[object]]] | Iterator[tuple[int, list[str] | UnreadableRow]],
         header: tuple[str, ...],
         match: ColumnMatch,
         settings: ImportSettings,
@@ -72,17 +85,57 @@ class DebtorListReader:
         interpret = self._interpreter.interpret
         max_rows = self._settings.max_rows
         seen = 0
+        line = 0
         try:
             for line, cells in self._rows:
                 seen += 1
                 if seen > max_rows:
                     raise UnreadableList(too_many_rows_reason(max_rows))
-                outcome = interpret(line, cells)  # type: ignore[arg-type]
+                if type(cells) is UnreadableRow:
+                    self.rows_seen = seen
+                    yield RejectedRow(line=line, column=None, reason=cells.reason)
+                    continue
+                try:
+                    outcome = interpret(line, cells)  # type: ignore[arg-type]
+                except Exception as error:
+                    outcome = _uninterpretable(line, error)
                 if outcome is not None:
                     self.rows_seen = seen
                     yield outcome
+        except _NOT_DAMAGE:
+            raise
+        except Exception as error:
+            raise UnreadableList(damaged_reason(error, self.format, line or None)) from error
         finally:
             self.rows_seen = seen
+
+
+def _uninterpretable(line: int, error: Exception) -> RejectedRow:
+    """A row our own reading fails on costs that row, not the list. Logged with the line and the
+    kind of error only: the cells are personal data."""
+    logger.error("row %d of a debtor list could not be interpreted: %s", line, type(error).__name__)
+    return RejectedRow(line=line, column=None, reason="this row could not be read; check its cells")
+
+
+def damaged_reason(error: Exception, format: str, last_line: int | None) -> str:
+    """Why a parser gave up, in the client's words: which kind of damage and how far it got."""
+    if format == "xlsx":
+        if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError):
+            kind = "its compressed data is broken or cut off"
+        elif isinstance(error, ParseError | ExpatError | DefusedXmlException):
+            kind = "its sheet data (XML) is broken"
+        else:
+            kind = "it holds data an Excel export does not"
+        where = f"it cannot be read beyond row {last_line}" if last_line else "it cannot be opened"
+        return (
+            f"This Excel file is damaged: {where} ({kind}). Open it in Excel and save it again, "
+            "or export the list again as .xlsx or CSV."
+        )
+    kind = "its characters are not valid text" if isinstance(error, UnicodeError) else "it holds broken data"
+    where = f"cannot be read beyond line {last_line}" if last_line else "cannot be read"
+    return (
+        f"This file is damaged and {where} ({kind}). Export the list again as CSV (UTF-8) or Excel (.xlsx)."
+    )
 
 
 def read_debtor_list(stream: BinaryIO, filename: str, settings: ImportSettings) -> DebtorListReader:
@@ -103,6 +156,16 @@ def read_debtor_list(stream: BinaryIO, filename: str, settings: ImportSettings) 
         )
     if sample.startswith(b"%PDF"):
         raise UnreadableList("This is a PDF; we need the list itself: export it as CSV or Excel (.xlsx).")
+    try:
+        return _open(stream, sample, suffix, settings)
+    except _NOT_DAMAGE:
+        raise
+    except Exception as error:
+        format = "xlsx" if sample.startswith(ZIP_MAGIC) else "csv"
+        raise UnreadableList(damaged_reason(error, format, None)) from error
+
+
+def _open(stream: BinaryIO, sample: bytes, suffix: str, settings: ImportSettings) -> DebtorListReader:
     if sample.startswith(ZIP_MAGIC):
         source = XlsxSource(seekable_copy(stream, sample, settings.max_bytes), settings.column_mapping,
                             settings.max_rows)  # fmt: skip

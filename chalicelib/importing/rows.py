@@ -29,6 +29,13 @@ TOTAL_LABELS = frozenset({"totaal", "totalen", "total", "totals", "subtotaal", "
 # rather than the debtor type: unknown values there are ignored instead of rejected.
 _GENERIC_TYPE_HEADERS = frozenset({"type", "soort"})
 
+# Caps on one field, so that one absurd cell costs its row and not the list (nor a DynamoDB item).
+# The debtor and invoice numbers end up in keys; a name or an address of 1,000 characters is
+# already no name or address.
+MAX_NUMBER_CHARS = 100
+MAX_TEXT_CHARS = 1_000
+_NUMBER_FIELDS = frozenset({"debtor_id", "invoice_number"})
+
 Cell = object  # str from CSV; str, int, float or datetime from Excel
 Outcome = InvoiceLine | RejectedRow | None  # None: a blank, total or repeated header row, skipped
 
@@ -84,6 +91,10 @@ class RowInterpreter:
         )
         self._last_debtor_key: tuple[Cell, ...] | None = None
         self._last_debtor: DebtorDetails | InvalidFieldAt | None = None
+        self._capped = tuple(
+            (name, index, MAX_NUMBER_CHARS if name in _NUMBER_FIELDS else MAX_TEXT_CHARS)
+            for name, index in indexes.items()
+        )
         self._type_is_generic = (
             "debtor_type" in indexes
             and normalise(self.header[indexes["debtor_type"]]) in _GENERIC_TYPE_HEADERS
@@ -99,6 +110,12 @@ class RowInterpreter:
             cells[width] = ""  # columns beyond the header are not ours
         else:
             cells.extend(self._pads[len(cells)])
+        try:
+            longest = max(map(len, cells))  # type: ignore[arg-type]
+        except TypeError:  # Excel numbers and dates among the cells
+            longest = max((len(cell) for cell in cells if type(cell) is str), default=0)
+        if longest > MAX_NUMBER_CHARS and (too_long := self._too_long(line, cells)) is not None:
+            return too_long
         # Cells from a CSV are str; from Excel also numbers and datetimes: strip text only.
         i_id, i_invoice, i_open, i_amount, i_due, i_invoice_date = self._row_indexes
         debtor_id = cells[i_id]
@@ -185,6 +202,19 @@ class RowInterpreter:
         what = _FIELD_WORDS[name]
         reason = f"{what} is empty" if their else f"{what} is missing"
         return RejectedRow(line=line, column=their, reason=reason)
+
+    def _too_long(self, line: int, cells: list[Cell]) -> RejectedRow | None:
+        for name, index, limit in self._capped:
+            cell = cells[index]
+            if type(cell) is str and len(cell.strip()) > limit:
+                what = _FIELD_WORDS.get(name, f"the {name.replace('_', ' ')}")
+                length = f"{len(cell.strip()):,}".replace(",", ".")
+                return RejectedRow(
+                    line=line,
+                    column=self.column(name),
+                    reason=f"{what} is {length} characters long; at most {limit:,} fit".replace(",", "."),
+                )
+        return None
 
     def _is_repeated_header(self, cells: list[Cell]) -> bool:
         # Some exports repeat the header at every page break.
@@ -299,4 +329,6 @@ _FIELD_WORDS: Mapping[str, str] = {
     "invoice_date": "the invoice date",
     "name": "the debtor name",
     "last_name": "the debtor's last name",
+    "email": "the e-mail address",
+    "iban": "the IBAN",
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -73,6 +74,16 @@ SAVE_BATCH = 50  # dossier + events = 2 of TransactWriteItems' 100 items
 # A list with more accepted rows than this is split into shard chunks, imported in parallel by
 # `import_chunk` (services/import_chunks.py); below it one invocation imports it all.
 SHARD_ABOVE_ROWS = 50_000
+# The uploads queue's maxReceiveCount (infra/resources.json; a test keeps the two equal): a failure
+# on this delivery sends the upload to the dead-letter queue, so the client is told there and then.
+UPLOAD_DELIVERIES = 3
+FAILED_REASON = (
+    "We could not process this file because of a fault on our side; our team has been alerted. "
+    "Nothing needs to change in the file: please upload it again later. If this keeps happening, "
+    "contact us and mention the file name."
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,8 @@ class ImportUpload:
 class ImportResult:
     client_id: str | None
     key: str
-    status: str = "imported"  # imported | duplicate | held_for_confirmation | rejected_file
+    # imported | duplicate | held_for_confirmation | rejected_file (the file's fault) | failed (ours)
+    status: str = "imported"
     error: str | None = None
     rows: int = 0
     accepted: int = 0
@@ -172,7 +184,37 @@ def report_key(client_id: str, file_name: str, suffix: str) -> str:
     return f"reports/{client_id}/{file_name}.{suffix}"
 
 
-def import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> ImportResult:
+def import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps, *, delivery: int = 1) -> ImportResult:
+    """Import one upload. `delivery` is how often SQS has delivered it (1 the first time): when
+    the last delivery fails, a report tells the client before the upload goes to the DLQ."""
+    try:
+        return _import_upload(cmd, now, deps)
+    except UploadInProgress:
+        raise  # another invocation is importing it and will write the report
+    except Exception:
+        if delivery >= UPLOAD_DELIVERIES:
+            report_failed_upload(cmd, deps)
+        raise
+
+
+def report_failed_upload(cmd: ImportUpload, deps: ImportDeps) -> None:
+    """The report of an upload we failed on, in the same shape as any other. Never raises: the
+    failure that brought us here is the one that must reach the dead-letter queue."""
+    located = client_of(cmd.key)
+    if located is None:
+        return
+    _, client_id, file_name = located
+    listed = client_of(confirmation_of(cmd.key) or cmd.key)
+    try:
+        if deps.clients.get(client_id) is None:
+            return  # no report under the prefix of a client that does not exist
+        result = ImportResult(client_id, cmd.key, status="failed", error=FAILED_REASON)
+        _write_reports(deps.files, client_id, listed[2] if listed else file_name, result)
+    except Exception as error:
+        logger.error("the report of a failed upload could not be written: %s", type(error).__name__)
+
+
+def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> ImportResult:
     located = client_of(cmd.key)
     if located is None:
         return ImportResult(
@@ -281,8 +323,8 @@ def _import(
         result.error = f"there is no list {PurePosixPath(key).name!r} to confirm; upload the list itself"
         return result
     except UnreadableList as error:
-        result.status, result.error = "rejected_file", error.reason
-        return result
+        # Nothing of the file is imported: a fresh result, not the counts of the rows read so far.
+        return ImportResult(client_id, key, status="rejected_file", error=error.reason, confirmed=confirmed)
 
     paid_items = kind == PAID_ITEMS
     known = deps.dossiers.debtor_index(client_id)
