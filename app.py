@@ -83,6 +83,8 @@ def import_upload(event: Any) -> None:
 
     for record in event:
         for upload in aws_events.uploads_in(record.body):
+            if quarantined(upload.bucket, upload.key, upload.etag):
+                continue
             logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
             with metrics.published():
                 result = run_import(upload, bootstrap.now(), bootstrap.import_deps())
@@ -102,6 +104,24 @@ def import_upload(event: Any) -> None:
                     "closed": len(result.closed),
                 },
             )
+
+
+def quarantined(bucket: str, key: str, etag: str) -> bool:
+    """Refuse an upload key before anything reads it or writes a report named after it: an odd
+    key (`..`, empty segments, control characters, no client id) or one of no registered client.
+    Its report goes under quarantine/, which only operators read."""
+    reason = aws_events.upload_key_problem(key)
+    if reason is None and bootstrap.client_directory().get(key.split("/")[1]) is None:
+        reason = "no client is registered under the client part of the key"
+    if reason is None:
+        return False
+    report_key, body = aws_events.quarantine_report(bucket, key, etag, reason)
+    bootstrap.file_store().put(report_key, body, "application/json")
+    with metrics.published():
+        metrics.count("UploadsQuarantined")
+    # The key stays out of the log (it is what was refused); the report is found by its name.
+    logger.warning("upload quarantined", extra={"report": report_key, "reason": reason})
+    return True
 
 
 # One shard of a large list that import_upload split (services/import_chunks.py).
