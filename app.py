@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,8 +41,48 @@ EMAIL_EVENTS_TOPIC = os.environ.get("EMAIL_EVENTS_TOPIC_NAME", "debtflow-email-e
 # signed with AWS credentials of the operator's account until the client dashboard brings its
 # own login. The Mollie webhook stays public: Mollie cannot sign, and it is treated as a hint.
 OPERATORS = IAMAuthorizer()
-# Who a decision is recorded as until the dashboard's login names the person.
+# Who a decision is recorded as when the request carries no signed identity (the local stack and
+# the test client); on AWS the IAM identity that signed the request is the actor.
 OPERATOR = "operator"
+# What an actor may contain: IAM names and STS session names use these characters.
+ACTOR_CHARACTERS = re.compile(r"[^A-Za-z0-9+=,.@_/-]")
+ACTOR_LIMIT = 128
+
+
+def readable_actor(identity: Any) -> str | None:
+    """The IAM identity that signed a request, as a name for the audit trail, or None.
+
+    `userArn` names a user (`arn:aws:iam::<account>:user/<path>/<name>` -> `<name>`), an assumed
+    role (`arn:aws:sts::<account>:assumed-role/<role>/<session>` -> `<role>/<session>`) or the
+    account root. `caller` is the principal id (`AIDA...`, or `AROA...:<session>` for a role):
+    its session name is the readable part. Access keys, account ids and tokens are left out."""
+    if not isinstance(identity, dict):
+        return None
+    arn = identity.get("userArn")
+    name: str | None = None
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        resource = arn.split(":", 5)[-1]
+        kind, _, rest = resource.partition("/")
+        if kind == "user" and rest:
+            name = rest.rsplit("/", 1)[-1]
+        elif kind == "assumed-role" and rest:
+            name = rest
+        elif resource == "root":
+            name = "root"
+    caller = identity.get("caller")
+    if name is None and isinstance(caller, str) and caller:
+        name = caller.split(":", 1)[1] if ":" in caller else caller
+    if not name:
+        return None
+    cleaned = ACTOR_CHARACTERS.sub("_", name)[:ACTOR_LIMIT]
+    return cleaned or None
+
+
+def current_actor() -> str:
+    """Who the operator routes record as the actor: the signed caller, never the request body."""
+    request = app.current_request
+    context = request.context if request is not None else {}
+    return readable_actor(context.get("identity") if isinstance(context, dict) else None) or OPERATOR
 
 
 def answers_domain_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -255,7 +296,9 @@ def create_arrangement(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     command = aws_events.arrangement_request(json_body())
-    dossier = agree(client_id, debtor_id, command, bootstrap.now(), bootstrap.action_deps())
+    dossier = agree(
+        client_id, debtor_id, command, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
+    )
     assert dossier.arrangement is not None
     return Response(
         body={
@@ -281,7 +324,9 @@ def handover_decision(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     decision = HandoverDecision.from_json(json_body())
-    result = decide_handover(client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps())
+    result = decide_handover(
+        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
+    )
     return Response(
         body={"status": result.status, "export": result.export_key, "summary": result.summary_key},
         status_code=200,
@@ -301,7 +346,7 @@ def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     report = CallReport.from_json(json_body())
     task = record_call_outcome(
-        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.action_deps()
+        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return Response(body={"task_id": task.task_id, "outcome": report.outcome.value}, status_code=200)
 
@@ -319,7 +364,7 @@ def dispute(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     request = DisputeRequest.from_json(json_body())
     filed = file_dispute(
-        client_id, debtor_id, request, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+        client_id, debtor_id, request, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return Response(
         body={"dispute": filed.dispute_id, "state": filed.state.value, "invoices": list(filed.invoices)},
@@ -340,7 +385,7 @@ def dispute_resolution(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     decision = DisputeDecision.from_json(json_body())
     decided = decide_dispute(
-        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return Response(
         body={"decided": [{"dispute": d.dispute_id, "invoices": list(d.invoices)} for d in decided]}
@@ -361,7 +406,9 @@ def pause(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     now = bootstrap.now()
     request = PauseRequest.from_json(json_body(), local_day(now))
-    dossier = pause_dunning(client_id, debtor_id, request.until, now, bootstrap.action_deps(), actor=OPERATOR)
+    dossier = pause_dunning(
+        client_id, debtor_id, request.until, now, bootstrap.action_deps(), actor=current_actor()
+    )
     return dossier_answer(dossier)
 
 
@@ -377,7 +424,9 @@ def resume(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     reason_from_json(json_body())
-    dossier = resume_dunning(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR)
+    dossier = resume_dunning(
+        client_id, debtor_id, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
+    )
     return dossier_answer(dossier)
 
 
@@ -394,7 +443,7 @@ def withdraw(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     reason = reason_from_json(json_body())
     dossier = withdraw_dossier(
-        client_id, debtor_id, reason, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+        client_id, debtor_id, reason, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return dossier_answer(dossier)
 
