@@ -25,9 +25,12 @@ from chalicelib.domain.errors import (
     UnknownCallTask,
     UnknownClient,
 )
+from chalicelib.log_setup import quiet_third_party_loggers
 
 app = Chalice(app_name="debtflow")
 logger = Logger(service="debtflow")
+# Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
+quiet_third_party_loggers()
 
 UPLOADS_QUEUE = os.environ.get("UPLOADS_QUEUE_NAME", "debtflow-uploads")
 ACTIONS_QUEUE = os.environ.get("ACTIONS_QUEUE_NAME", "debtflow-actions")
