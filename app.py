@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +25,12 @@ from chalicelib.domain.errors import (
     UnknownCallTask,
     UnknownClient,
 )
+from chalicelib.log_setup import quiet_third_party_loggers
 
 app = Chalice(app_name="debtflow")
 logger = Logger(service="debtflow")
+# Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
+quiet_third_party_loggers()
 
 UPLOADS_QUEUE = os.environ.get("UPLOADS_QUEUE_NAME", "debtflow-uploads")
 ACTIONS_QUEUE = os.environ.get("ACTIONS_QUEUE_NAME", "debtflow-actions")
@@ -40,8 +44,48 @@ EMAIL_EVENTS_TOPIC = os.environ.get("EMAIL_EVENTS_TOPIC_NAME", "debtflow-email-e
 # signed with AWS credentials of the operator's account until the client dashboard brings its
 # own login. The Mollie webhook stays public: Mollie cannot sign, and it is treated as a hint.
 OPERATORS = IAMAuthorizer()
-# Who a decision is recorded as until the dashboard's login names the person.
+# Who a decision is recorded as when the request carries no signed identity (the local stack and
+# the test client); on AWS the IAM identity that signed the request is the actor.
 OPERATOR = "operator"
+# What an actor may contain: IAM names and STS session names use these characters.
+ACTOR_CHARACTERS = re.compile(r"[^A-Za-z0-9+=,.@_/-]")
+ACTOR_LIMIT = 128
+
+
+def readable_actor(identity: Any) -> str | None:
+    """The IAM identity that signed a request, as a name for the audit trail, or None.
+
+    `userArn` names a user (`arn:aws:iam::<account>:user/<path>/<name>` -> `<name>`), an assumed
+    role (`arn:aws:sts::<account>:assumed-role/<role>/<session>` -> `<role>/<session>`) or the
+    account root. `caller` is the principal id (`AIDA...`, or `AROA...:<session>` for a role):
+    its session name is the readable part. Access keys, account ids and tokens are left out."""
+    if not isinstance(identity, dict):
+        return None
+    arn = identity.get("userArn")
+    name: str | None = None
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        resource = arn.split(":", 5)[-1]
+        kind, _, rest = resource.partition("/")
+        if kind == "user" and rest:
+            name = rest.rsplit("/", 1)[-1]
+        elif kind == "assumed-role" and rest:
+            name = rest
+        elif resource == "root":
+            name = "root"
+    caller = identity.get("caller")
+    if name is None and isinstance(caller, str) and caller:
+        name = caller.split(":", 1)[1] if ":" in caller else caller
+    if not name:
+        return None
+    cleaned = ACTOR_CHARACTERS.sub("_", name)[:ACTOR_LIMIT]
+    return cleaned or None
+
+
+def current_actor() -> str:
+    """Who the operator routes record as the actor: the signed caller, never the request body."""
+    request = app.current_request
+    context = request.context if request is not None else {}
+    return readable_actor(context.get("identity") if isinstance(context, dict) else None) or OPERATOR
 
 
 def answers_domain_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -85,6 +129,8 @@ def import_upload(event: Any) -> None:
         # How often SQS has delivered this message: the service reports a failure on the last one.
         delivery = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
         for upload in aws_events.uploads_in(record.body):
+            if quarantined(upload.bucket, upload.key, upload.etag):
+                continue
             logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
             with metrics.published():
                 result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
@@ -104,6 +150,24 @@ def import_upload(event: Any) -> None:
                     "closed": len(result.closed),
                 },
             )
+
+
+def quarantined(bucket: str, key: str, etag: str) -> bool:
+    """Refuse an upload key before anything reads it or writes a report named after it: an odd
+    key (`..`, empty segments, control characters, no client id) or one of no registered client.
+    Its report goes under quarantine/, which only operators read."""
+    reason = aws_events.upload_key_problem(key)
+    if reason is None and bootstrap.client_directory().get(key.split("/")[1]) is None:
+        reason = "no client is registered under the client part of the key"
+    if reason is None:
+        return False
+    report_key, body = aws_events.quarantine_report(bucket, key, etag, reason)
+    bootstrap.file_store().put(report_key, body, "application/json")
+    with metrics.published():
+        metrics.count("UploadsQuarantined")
+    # The key stays out of the log (it is what was refused); the report is found by its name.
+    logger.warning("upload quarantined", extra={"report": report_key, "reason": reason})
+    return True
 
 
 # One shard of a large list that import_upload split (services/import_chunks.py).
@@ -237,7 +301,9 @@ def create_arrangement(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     command = aws_events.arrangement_request(json_body())
-    dossier = agree(client_id, debtor_id, command, bootstrap.now(), bootstrap.action_deps())
+    dossier = agree(
+        client_id, debtor_id, command, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
+    )
     assert dossier.arrangement is not None
     return Response(
         body={
@@ -263,7 +329,9 @@ def handover_decision(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     decision = HandoverDecision.from_json(json_body())
-    result = decide_handover(client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps())
+    result = decide_handover(
+        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
+    )
     return Response(
         body={"status": result.status, "export": result.export_key, "summary": result.summary_key},
         status_code=200,
@@ -283,7 +351,7 @@ def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     report = CallReport.from_json(json_body())
     task = record_call_outcome(
-        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.action_deps()
+        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return Response(body={"task_id": task.task_id, "outcome": report.outcome.value}, status_code=200)
 
@@ -301,7 +369,7 @@ def dispute(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     request = DisputeRequest.from_json(json_body())
     filed = file_dispute(
-        client_id, debtor_id, request, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+        client_id, debtor_id, request, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return Response(
         body={"dispute": filed.dispute_id, "state": filed.state.value, "invoices": list(filed.invoices)},
@@ -322,7 +390,7 @@ def dispute_resolution(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     decision = DisputeDecision.from_json(json_body())
     decided = decide_dispute(
-        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return Response(
         body={"decided": [{"dispute": d.dispute_id, "invoices": list(d.invoices)} for d in decided]}
@@ -343,7 +411,9 @@ def pause(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     now = bootstrap.now()
     request = PauseRequest.from_json(json_body(), local_day(now))
-    dossier = pause_dunning(client_id, debtor_id, request.until, now, bootstrap.action_deps(), actor=OPERATOR)
+    dossier = pause_dunning(
+        client_id, debtor_id, request.until, now, bootstrap.action_deps(), actor=current_actor()
+    )
     return dossier_answer(dossier)
 
 
@@ -359,7 +429,9 @@ def resume(client_id: str, debtor_id: str) -> Response:
 
     aws_events.valid_client_id(client_id)
     reason_from_json(json_body())
-    dossier = resume_dunning(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR)
+    dossier = resume_dunning(
+        client_id, debtor_id, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
+    )
     return dossier_answer(dossier)
 
 
@@ -376,7 +448,7 @@ def withdraw(client_id: str, debtor_id: str) -> Response:
     aws_events.valid_client_id(client_id)
     reason = reason_from_json(json_body())
     dossier = withdraw_dossier(
-        client_id, debtor_id, reason, bootstrap.now(), bootstrap.action_deps(), actor=OPERATOR
+        client_id, debtor_id, reason, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
     )
     return dossier_answer(dossier)
 

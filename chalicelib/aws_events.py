@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -17,8 +19,16 @@ if TYPE_CHECKING:
     from chalicelib.services.arrangements import ArrangementRequest
     from chalicelib.services.import_upload import ImportUpload
 
-CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]{1,64}$")
+# Matched with fullmatch: `re.match` with `$` also accepts a trailing newline ("tr_abc\n"), which
+# the Mollie client then sends on as /v2/payments/tr_abc%0A.
+CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+PAYMENT_ID = re.compile(r"tr_[A-Za-z0-9]{1,64}")
+# Where clients drop files (services/import_upload.py reads these two prefixes).
+UPLOAD_PREFIXES = ("incoming", "paid")
+# S3 allows 1024 bytes of key; a report name adds a suffix to it.
+MAX_UPLOAD_KEY_BYTES = 900
+# Operators only: the client's IAM policy reaches reports/<client>/, never this prefix.
+QUARANTINE_PREFIX = "quarantine/"
 
 
 def uploads_in(sqs_body: str) -> Iterator[ImportUpload]:
@@ -41,6 +51,52 @@ def uploads_in(sqs_body: str) -> Iterator[ImportUpload]:
         yield ImportUpload(bucket=record.s3.bucket.name, key=unquote_plus(obj.key), etag=etag)
 
 
+def upload_key_problem(key: str) -> str | None:
+    """Why a (decoded) upload key must not be imported, or None when it is an ordinary
+    `incoming/<client id>/<file>` or `paid/<client id>/<file>`.
+
+    The key becomes part of report keys and of what the import reads: a `..` segment would put a
+    report outside reports/<client>/, and a control character would travel into logs and CSVs.
+    Whether the client exists is asked separately (it needs the client directory)."""
+    if not key:
+        return "the key is empty"
+    if len(key.encode("utf-8")) > MAX_UPLOAD_KEY_BYTES:
+        return f"the key is longer than {MAX_UPLOAD_KEY_BYTES} bytes"
+    # Cc: C0/C1 controls (newline, NUL, ESC); Cf: invisible format characters such as the
+    # right-to-left override that makes "lijst\u202eVSC.exe" look like another file name.
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in key):
+        return "the key contains control characters"
+    if "\\" in key:
+        return "the key contains a backslash"
+    segments = key.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return "the key has an empty, '.' or '..' segment"
+    if len(segments) < 3 or segments[0] not in UPLOAD_PREFIXES:
+        return "the file is not under incoming/<client id>/ or paid/<client id>/"
+    if not CLIENT_ID.fullmatch(segments[1]):
+        return "the client part is not a client id (lowercase letters, digits and dashes)"
+    return None
+
+
+def quarantine_report(bucket: str, key: str, etag: str, reason: str) -> tuple[str, bytes]:
+    """Where and what to write for a refused upload key: under quarantine/, named by the key's
+    hash, so that a hostile key never becomes part of another key. The key itself is kept escaped
+    (ASCII, control characters as \\x.. escapes) for the operator who looks into it."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    body = {
+        "bucket": bucket,
+        "key_sha256": digest,
+        "key_escaped": key.encode("unicode_escape").decode("ascii")[:2048],
+        "etag": etag,
+        "reason": reason,
+        "what_to_do": (
+            "The upload was not imported. Ask the client to upload the file again as "
+            "incoming/<client id>/<file name>, with a plain file name."
+        ),
+    }
+    return f"{QUARANTINE_PREFIX}{digest}.json", json.dumps(body, indent=2).encode()
+
+
 def dossier_of(sqs_body: str) -> tuple[str, str]:
     message = json.loads(sqs_body)
     return str(message["client_id"]), str(message["debtor_id"])
@@ -55,13 +111,13 @@ def webhook_payment_id(raw_body: bytes | None) -> str:
     ids = form.get("id", [])
     if len(ids) != 1:
         raise InvalidRequest("the body must carry exactly one id: id=tr_...")
-    if not PAYMENT_ID.match(ids[0]):
+    if not PAYMENT_ID.fullmatch(ids[0]):
         raise InvalidRequest("id must be a Mollie payment id (tr_ followed by letters and digits)")
     return ids[0]
 
 
 def valid_client_id(client_id: str) -> str:
-    if not CLIENT_ID.match(client_id):
+    if not CLIENT_ID.fullmatch(client_id):
         raise InvalidRequest("client id must be lowercase letters, digits and dashes")
     return client_id
 

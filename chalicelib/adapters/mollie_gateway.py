@@ -24,9 +24,10 @@ from chalicelib.domain.money import from_mollie_value, to_mollie_value
 from chalicelib.services.ports import CreatedPayment, PaymentFacts, Reversal
 
 # The client library puts an id into the URL path unchecked ("tr_../../v2/customers" walked out of
-# /v2/payments/); only ids of Mollie's own shape may reach it.
-PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]{1,64}$")
-LINK_ID = re.compile(r"^pl_[A-Za-z0-9]{1,64}$")
+# /v2/payments/); only ids of Mollie's own shape may reach it. Matched with fullmatch: `$` also
+# matches before a trailing newline, and "tr_abc\n" went out as /v2/payments/tr_abc%0A.
+PAYMENT_ID = re.compile(r"tr_[A-Za-z0-9]{1,64}")
+LINK_ID = re.compile(r"pl_[A-Za-z0-9]{1,64}")
 # Mollie gives a webhook 15 s; connect + read must stay well inside it.
 DEFAULT_TIMEOUT = (3, 8)
 PAGE_SIZE = 250
@@ -67,7 +68,7 @@ def _link_id(payment: dict[str, Any]) -> str | None:
     except (KeyError, TypeError):
         return None
     candidate = href.rstrip("/").rsplit("/", 1)[-1]
-    return candidate if LINK_ID.match(candidate) else None
+    return candidate if LINK_ID.fullmatch(candidate) else None
 
 
 def _facts(payment: Any) -> PaymentFacts:
@@ -135,7 +136,7 @@ class MollieGateway:
         )
 
     def get_payment(self, client: Client, payment_id: str) -> PaymentFacts | None:
-        if not PAYMENT_ID.match(payment_id):
+        if not PAYMENT_ID.fullmatch(payment_id):
             return None
         mollie = self._mollie(client)
         self.requests += 1
@@ -147,7 +148,7 @@ class MollieGateway:
         return _facts(payment)
 
     def reversals(self, client: Client, payment_id: str) -> list[Reversal]:
-        if not PAYMENT_ID.match(payment_id):
+        if not PAYMENT_ID.fullmatch(payment_id):
             return []
         mollie = self._mollie(client)
         found: list[Reversal] = []

@@ -72,6 +72,9 @@ class Client:
     invoice_copy_term_days: int = 14
     # A pause the client starts without choosing an end (e.g. "decline and pause") lasts this long.
     default_pause_days: int = 30
+    # How far ahead a debtor may promise to pay on the phone; a later date is an arrangement,
+    # made as one (with its installments and the client's approval rules).
+    promise_max_days: int = 30
     # Collection costs towards businesses; the scale is the legal default (DOMAIN.md §3). Profiles
     # stored with the former `business_minimum_costs` flag are translated when read
     # (adapters/client_codec.py).

@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.domain import schedule
 from chalicelib.domain.call_tasks import CallOutcome, CallTask
+from chalicelib.domain.clients import Client
 from chalicelib.domain.contact_window import is_contact_allowed
 from chalicelib.domain.dossier import DisputeReason
 from chalicelib.domain.errors import InvalidRequest, UnknownClient
@@ -24,8 +25,7 @@ from chalicelib.services.dossier_actions import ActionDeps, local_day, policy_fo
 from chalicelib.services.ports import DossierRepository
 
 MAX_NOTE = 1000
-# A promise further out than this is a payment arrangement and is made as one.
-MAX_PROMISE = timedelta(days=60)
+MAX_CALLER = 100
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,9 @@ class CallReport:
     outcome: CallOutcome
     promised_on: date | None = None
     note: str = ""
-    caller: str = "call-team"
+    # The name the person on the phone gave themselves: kept with the note as a detail. Who the
+    # outcome is recorded as (the actor) is the authenticated caller of the route, never this.
+    caller: str | None = None
     # A dispute on the phone: which invoices (none named: everything still chased) and why.
     invoices: tuple[str, ...] = ()
     reason: DisputeReason = DisputeReason.OTHER
@@ -56,9 +58,9 @@ class CallReport:
         note = body.get("note", "")
         if not isinstance(note, str) or len(note) > MAX_NOTE:
             raise InvalidRequest(f'"note" must be text of at most {MAX_NOTE} characters')
-        caller = body.get("caller", "call-team")
-        if not isinstance(caller, str) or not caller or len(caller) > 100:
-            raise InvalidRequest('"caller" must be a short name')
+        caller = body.get("caller")
+        if caller is not None and (not isinstance(caller, str) or not caller or len(caller) > MAX_CALLER):
+            raise InvalidRequest(f'"caller" must be a name of at most {MAX_CALLER} characters')
         invoices = body.get("invoices", [])
         if not isinstance(invoices, list) or not all(isinstance(n, str) and n for n in invoices):
             raise InvalidRequest('"invoices" must be a list of invoice numbers')
@@ -69,6 +71,22 @@ class CallReport:
             raise InvalidRequest(f'"reason" must be one of: {choices}') from error
         return cls(outcome, promised_on, note, caller, tuple(invoices), reason)
 
+    @property
+    def recorded_note(self) -> str:
+        """The note as it goes into the dossier, naming who made the call when the body said so."""
+        if self.caller is None:
+            return self.note
+        return f"[{self.caller}] {self.note}".rstrip()
+
+
+def latest_promise(today: date, client: Client) -> date:
+    """The last day a promise to pay may name: the client's `promise_max_days` ahead."""
+    try:
+        return today + timedelta(days=max(client.promise_max_days, 0))
+    except OverflowError:
+        # A setting beyond the calendar: no bound but the calendar's own.
+        return date.max
+
 
 def record_call_outcome(
     client_id: str,
@@ -77,6 +95,8 @@ def record_call_outcome(
     report: CallReport,
     now: datetime,
     deps: ActionDeps,
+    *,
+    actor: str,
 ) -> CallTask:
     """Record what came of a call. A promise to pay holds the next reminder until the day after
     the promised date; a dispute on the phone is filed like any other (services/disputes.py),
@@ -85,10 +105,12 @@ def record_call_outcome(
     if client is None:
         raise UnknownClient(client_id)
     today = local_day(now)
-    if report.promised_on is not None and not today <= report.promised_on <= today + MAX_PROMISE:
+    latest = latest_promise(today, client)
+    # Checked before any date arithmetic: 9999-12-31 plus the day after it overflows.
+    if report.promised_on is not None and not today <= report.promised_on <= latest:
         raise InvalidRequest(
-            f'"promised_on" must be between today and {(today + MAX_PROMISE).isoformat()}; '
-            "a later date is an arrangement, not a promise"
+            f'"promised_on" must be between today ({today.isoformat()}) and {latest.isoformat()}, '
+            f"at most {client.promise_max_days} days ahead; a later date is an arrangement, not a promise"
         )
     then = schedule.planner(client, policy_for(client), now)
     task = deps.uow.change(
@@ -99,9 +121,9 @@ def record_call_outcome(
             report.outcome,
             then,
             at=now,
-            actor=report.caller,
+            actor=actor,
             promised_on=report.promised_on,
-            note=report.note,
+            note=report.recorded_note,
         ),
     )
     if report.outcome is CallOutcome.DISPUTE:
@@ -112,10 +134,10 @@ def record_call_outcome(
             file_dispute(
                 client_id,
                 debtor_id,
-                DisputeRequest(invoices, report.reason, report.note),
+                DisputeRequest(invoices, report.reason, report.recorded_note),
                 now,
                 deps,
-                actor=report.caller,
+                actor=actor,
             )
     return task
 

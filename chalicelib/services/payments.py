@@ -10,6 +10,7 @@ runs under optimistic locking, retried from a fresh read when the sweep saved me
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
@@ -62,6 +63,13 @@ def link_description(client: Client, dossier: Dossier, installment: int | None =
     return text
 
 
+def idempotency_key(facts: str) -> str:
+    """The Idempotency-Key sent to Mollie for a request described by `facts`: its SHA-256, so the
+    same facts give the same key (Mollie's replay protection holds) while the debtor number and
+    the amount stay out of the key. The Mollie client logs the key of every replayed request."""
+    return hashlib.sha256(facts.encode()).hexdigest()
+
+
 def link_expiry(now: datetime, validity: timedelta = LINK_VALIDITY) -> datetime:
     # End of a day, so that a redelivered action on the same day asks Mollie for the same link.
     return datetime.combine((now + validity).date(), time(23, 0), UTC)
@@ -95,9 +103,10 @@ def payment_link_for(
         return current
     expires = expires_at or link_expiry(now)
     # Same dossier, step, amount (and validity day): Mollie hands back the link it already made.
-    key = f"{client.client_id}:{dossier.debtor_id}:step{step}:{amount}:until{expires.date().isoformat()}"
+    facts = f"{client.client_id}:{dossier.debtor_id}:step{step}:{amount}:until{expires.date().isoformat()}"
     if installment is not None:
-        key += f":installment{installment}"
+        facts += f":installment{installment}"
+    key = idempotency_key(facts)
     created = gateway.create_payment_link(
         client,
         amount_cents=amount,

@@ -192,13 +192,14 @@ def test_logs_go_to_the_functions_own_log_group_only(template: dict[str, Any], f
         assert allowed[action] == [j({"Fn::GetAtt": [f"{function}LogGroup", "Arn"]})]
 
 
-def test_import_reads_client_files_and_its_digests_and_writes_only_reports_and_digests(
+def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quarantine_and_digests(
     template: dict[str, Any],
 ) -> None:
     allowed = grants(template, "ImportUpload")
 
     assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state")
-    assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
+    # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
+    assert sorted(allowed["s3:PutObject"]) == objects("quarantine", "reports", "state")
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
     # with 403 instead of NoSuchKey, which S3ListDigests.load treats as "no digests".
     assert allowed["s3:ListBucket"] == [j(BUCKET)]

@@ -192,7 +192,9 @@ class DossierLife(RuleBasedStateMachine):
         report = CallReport(outcome, promised, "", "Noor")
         task_id = open_tasks[0].task_id
         self.attempt(
-            lambda: record_call_outcome(self.client.client_id, DEBTOR, task_id, report, self.now, self.deps())
+            lambda: record_call_outcome(
+                self.client.client_id, DEBTOR, task_id, report, self.now, self.deps(), actor="call-team"
+            )
         )
 
     # --- the client ------------------------------------------------------------------------------

@@ -166,7 +166,9 @@ def test_call_tasks_reach_the_worklist_and_outcomes_feed_back() -> None:
     report = CallReport.from_json(
         {"outcome": "promise_to_pay", "promised_on": "2026-06-12", "caller": "Noor"}
     )
-    record_call_outcome(CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.deps())
+    record_call_outcome(
+        CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.deps(), actor="call-team"
+    )
     dossier = world.dossiers.get(CLUB.client_id, "L-9")
     assert dossier is not None and dossier.call_tasks[0].outcome is CallOutcome.PROMISE_TO_PAY
     # No reminder before the day after the promised date (Sat 13 June, 08:30).
@@ -179,7 +181,9 @@ def test_a_dispute_on_the_phone_goes_to_the_client_who_is_reminded_until_it_deci
     world.open(CLUB, MEMBER, date(2026, 6, 1), Invoice("C-9", date(2026, 5, 1), 7_500, 7_500))
     world.run(local(2026, 6, 1, 8, 0), local(2026, 6, 4, 12, 0))
     report = CallReport.from_json({"outcome": "dispute", "note": "says the invoice was cancelled"})
-    record_call_outcome(CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.deps())
+    record_call_outcome(
+        CLUB.client_id, "L-9", "step-3", report, local(2026, 6, 4, 12, 5), world.deps(), actor="call-team"
+    )
     dossier = world.dossiers.get(CLUB.client_id, "L-9")
     assert dossier is not None and dossier.status is Status.DISPUTED
     # Not silent: the client has a week to decide (Thu 11 June, 08:30), then it is reminded.
