@@ -121,3 +121,35 @@ def test_a_list_with_a_debtor_of_10000_invoices_imports_every_debtor_and_writes_
     big = deps.dossiers.get(CLUB.client_id, "20001")
     assert big is not None and len(big.invoices) == INVOICES
     assert elapsed < 20, f"{elapsed:.1f} s"
+
+
+def test_a_debtor_dynamodb_refuses_is_reported_while_the_rest_of_the_list_lands(
+    aws: Provisioned, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without packing the wholesaler's dossier is over 400 KB: DynamoDB answers ValidationException
+    for its transaction, and that debtor alone must become a rejected entry of the report."""
+    from chalicelib.adapters import dossier_codec
+
+    monkeypatch.setattr(dossier_codec, "PACK_ABOVE_BYTES", 10**9)
+    header = "Relatiecode;Naam;E-mail;Factuurnummer;Factuurdatum;Vervaldatum;Openstaand\n"
+    rows = [
+        f"20001;Groothandel Bakker B.V.;;{i.number};{i.invoice_date:%d-%m-%Y};{i.due_date:%d-%m-%Y};"
+        f"{i.open_cents // 100},{i.open_cents % 100:02d}\n"
+        for i in invoices(5_000)
+    ]
+    ordinary = "".join(
+        f"1{n:04d};Lid {n};lid{n}@example.nl;C-{n};01-10-2026;31-10-2026;45,00\n" for n in range(30)
+    )
+    files = FakeFileStore()
+    key = f"incoming/{CLUB.client_id}/debiteuren.csv"
+    files.files[key] = (header + ordinary + "".join(rows)).encode("utf-8")
+    deps = ImportDeps(FakeClientDirectory(CLUB), DynamoDossierRepository(), FakeUploadLedger(), files)
+
+    result = import_upload(ImportUpload("uploads", key, "e1"), NOW, deps)
+
+    assert len(result.opened) == 30 and "20001" not in result.opened
+    [rejected] = result.rejected
+    assert rejected.line == 32 and "debtor 20001 (lines 32-5031)" in rejected.reason
+    assert "maximum allowed size" in rejected.reason
+    assert len(deps.dossiers.list_for_client(CLUB.client_id)) == 30
+    assert f"reports/{CLUB.client_id}/debiteuren.csv.errors.csv" in files.files
