@@ -61,10 +61,9 @@ class FakeDossierRepository:
         self.bulk_saves += 1
         return refused
 
-    def create_many(self, dossiers: list[Dossier]) -> None:
-        for dossier in dossiers:
-            self.save(dossier)
-        self.bulk_saves += 1
+    def create_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        assert all(d.version is None for d in dossiers), "create_many is for new dossiers"
+        return self.save_many(dossiers)
 
     def debtor_index(self, client_id: str) -> dict[str, bool]:
         return {d: dossier.is_active for (c, d), dossier in self._dossiers.items() if c == client_id}

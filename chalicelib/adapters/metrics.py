@@ -92,10 +92,14 @@ class MeteredDossiers:
                 count_events(events)
         return refused
 
-    def create_many(self, dossiers: list[Dossier]) -> None:
-        events = [e for d in dossiers for e in d.new_events]
-        self._inner.create_many(dossiers)
-        count_events(events)
+    def create_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        pending = [(d, list(d.new_events)) for d in dossiers]
+        refused: list[Dossier] = self._inner.create_many(dossiers)
+        refused_ids = {id(d) for d in refused}
+        for dossier, events in pending:
+            if id(dossier) not in refused_ids:
+                count_events(events)
+        return refused
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

@@ -22,7 +22,13 @@ import zlib
 from functools import cache
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, NumberSetAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BinaryAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.connection import Connection
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -80,7 +86,10 @@ class DossierItem(TableItem):
     due_sk = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     open_cents = NumberAttribute(null=True)
-    body = UnicodeAttribute()
+    # The dossier as JSON text, or zlib-compressed JSON in `packed` once it is large (a debtor
+    # with thousands of invoices): DynamoDB refuses items over 400 KB. Exactly one is set.
+    body = UnicodeAttribute(null=True)
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
     version = VersionAttribute()
 
     by_client = ByClientIndex()
@@ -88,9 +97,12 @@ class DossierItem(TableItem):
 
 
 class EventItem(TableItem):
-    """An audit event: append-only, written in the same transaction as the dossier change."""
+    """An audit event: append-only, written in the same transaction as the dossier change.
+    Opening a dossier of 10,000 invoices records 10,000 events (~2 MB of JSON): packed like the
+    dossier's body when large."""
 
-    body = UnicodeAttribute()
+    body = UnicodeAttribute(null=True)
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
 
 
 class ClientItem(TableItem):

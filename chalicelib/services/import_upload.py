@@ -4,10 +4,12 @@ the client was paid directly. The daily list is a snapshot of everything still o
 The rules live in `domain/reconciliation.py`; this module reads the list, loads and saves in bulk:
 - an unchanged debtor (same fingerprint as on the last full list) is neither read nor written;
 - the others are read 100 per consistent BatchGetItem;
-- new dossiers (just read as absent, under the upload's ledger claim) are written 12 per
-  BatchWriteItem, each with its events item in the same request;
+- new dossiers are created 50 per TransactWriteItems, each with its events item and on condition
+  that it does not exist yet (another import of the same client may have opened it meanwhile);
 - changed dossiers are saved 50 per TransactWriteItems (dossier + its events, each under its own
-  version condition); a refused one is reconciled again from a fresh read.
+  version condition); a refused one is reconciled again from a fresh read;
+- a debtor the store refuses outright (not a race) becomes a rejected entry of the report with
+  its line numbers; the rest of the list lands.
 
 Confirming a held list: a list far shorter than the open dossiers is imported without closing
 anything (`held_for_confirmation`). The client confirms it by uploading an empty file with the
@@ -61,6 +63,7 @@ from chalicelib.services.ports import (
     DossierRepository,
     FileStore,
     ListDigests,
+    UnstorableDossier,
     UploadLedger,
 )
 from chalicelib.services.unit_of_work import DossierUnitOfWork
@@ -405,8 +408,8 @@ def apply_list(
         if not context.paid_items and digests_before.get(debtor_id) == digest and debtor_id in known:
             context.result.unchanged += 1
             continue
-        # New debtors are read too (consistently): the index may lag, and a new dossier is
-        # written without a condition (BatchWriteItem).
+        # New debtors are read too (consistently): the index may lag behind a dossier created
+        # moments ago, and a create that finds one is refused and redone as an update.
         to_read.append(debtor_id)
         if len(to_read) == READ_BATCH:
             _reconcile_known(context, to_read, lines_by_debtor, to_save)
@@ -481,17 +484,19 @@ def _save(context: ListContext, to_save: list[tuple[Reconciled, list[InvoiceLine
     if not to_save:
         return
     new = [r.dossier for r, _ in to_save if r.dossier is not None and r.dossier.version is None]
-    context.deps.dossiers.create_many(new)
+    # Conditional creates: a dossier another import opened since we read it absent is refused,
+    # never overwritten, and reconciled below as an update of what that import stored.
+    refused = {id(d) for d in context.deps.dossiers.create_many(new)}
     created = {id(d) for d in new}
     changed = [r.dossier for r, _ in to_save if r.dossier is not None and id(r.dossier) not in created]
-    refused = {id(d) for d in context.deps.dossiers.save_many(changed)}
+    refused |= {id(d) for d in context.deps.dossiers.save_many(changed)}
     for reconciled, lines in to_save:
         assert reconciled.dossier is not None
         if id(reconciled.dossier) not in refused:
             _record(context.result, reconciled)
             continue
-        # Someone saved this dossier meanwhile (a payment, a reminder, a parallel import):
-        # reconcile again from what is stored now.
+        # Someone saved this dossier meanwhile (a payment, a reminder, a parallel import), or the
+        # store refused it: reconcile again from what is stored now, saving it on its own.
         debtor_id = reconciled.dossier.debtor_id
 
         def again(debtor_id: str = debtor_id, lines: list[InvoiceLine] = lines) -> None:
@@ -500,7 +505,36 @@ def _save(context: ListContext, to_save: list[tuple[Reconciled, list[InvoiceLine
                 context.deps.dossiers.save(fresh.dossier)
                 _record(context.result, fresh)
 
-        DossierUnitOfWork(context.deps.dossiers).retry(again)
+        try:
+            DossierUnitOfWork(context.deps.dossiers).retry(again)
+        except UnstorableDossier as refusal:
+            # One debtor the store cannot hold must not keep the rest of the list from landing.
+            context.result.rejected.append(_unsaved_debtor(debtor_id, lines, refusal.reason))
+
+
+def _unsaved_debtor(debtor_id: str, lines: list[InvoiceLine], reason: str) -> RejectedRow:
+    numbers = sorted(line.line for line in lines)
+    return RejectedRow(
+        numbers[0],
+        None,
+        f"debtor {debtor_id} (lines {_line_ranges(numbers)}) could not be saved and was not "
+        f"imported: {reason}. The other debtors of the list were imported; upload the list "
+        f"again once this is resolved, or contact support.",
+    )
+
+
+def _line_ranges(numbers: list[int]) -> str:
+    """[2, 3, 4, 9] -> "2-4, 9": a debtor's rows may be many."""
+    ranges: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        ranges.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(ranges)
 
 
 def _close_missing(context: ListContext, missing: list[str]) -> None:

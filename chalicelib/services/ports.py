@@ -12,23 +12,36 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
 
 
+class UnstorableDossier(Exception):
+    """The store refuses this dossier for what it is (not for a race): e.g. larger than the
+    database can hold. Retrying changes nothing; the import reports the debtor instead."""
+
+    def __init__(self, client_id: str, debtor_id: str, reason: str) -> None:
+        super().__init__(f"dossier {client_id}/{debtor_id} cannot be stored: {reason}")
+        self.client_id = client_id
+        self.debtor_id = debtor_id
+        self.reason = reason
+
+
 class DossierRepository(Protocol):
     def get(self, client_id: str, debtor_id: str) -> Dossier | None: ...
 
     def get_many(self, client_id: str, debtor_ids: Iterable[str]) -> dict[str, Dossier]: ...
 
     def save(self, dossier: Dossier) -> None:
-        """Write the dossier and its new audit events atomically; ConcurrentChange if stale."""
+        """Write the dossier and its new audit events atomically; ConcurrentChange if stale (or,
+        for a new one, if it exists already); UnstorableDossier if the store refuses it as such."""
         ...
 
     def save_many(self, dossiers: list[Dossier]) -> list[Dossier]:
         """Save many dossiers, each atomically with its new events and under its own condition
-        (version read, or not existing yet); returns the refused ones, unsaved."""
+        (version read, or not existing yet); returns the refused ones, unsaved. A dossier the
+        store cannot hold is among the refused: saving it alone raises UnstorableDossier."""
         ...
 
-    def create_many(self, dossiers: list[Dossier]) -> None:
-        """Write new dossiers with their events, without conditions: only for dossiers just read
-        as absent under an upload claim (BatchWriteItem has no conditions)."""
+    def create_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        """Create new dossiers with their events, each only if it does not exist yet (never an
+        overwrite); returns the ones that exist already (or cannot be stored), unsaved."""
         ...
 
     def debtor_index(self, client_id: str) -> dict[str, bool]:

@@ -101,17 +101,43 @@ def test_a_bulk_save_of_50_new_dossiers_is_one_request(aws: Provisioned) -> None
     assert calls == ["TransactWriteItems"]
 
 
-def test_new_dossiers_are_created_in_batches_with_their_events(repository: DossierRepository) -> None:
-    files = [opened(f"K{n:02d}") for n in range(30)]  # two and a half BatchWriteItem requests
-    repository.create_many(files)
+def test_new_dossiers_are_created_with_their_events(repository: DossierRepository) -> None:
+    files = [opened(f"K{n:02d}") for n in range(60)]  # more than one transaction's worth
+    assert repository.create_many(files) == []
     assert all((f.version, f.new_events) == (1, []) for f in files)
-    stored = repository.get_many("vv-de-zwaluwen", [f"K{n:02d}" for n in range(30)])
-    assert sorted(stored) == [f"K{n:02d}" for n in range(30)]
-    assert stored["K29"].version == 1
+    stored = repository.get_many("vv-de-zwaluwen", [f"K{n:02d}" for n in range(60)])
+    assert sorted(stored) == [f"K{n:02d}" for n in range(60)]
+    assert stored["K59"].version == 1
     assert [e.what for e in repository.events("vv-de-zwaluwen", "K17")] == ["dossier_opened"]
-    # Created by batch, saved under the version condition afterwards like any other.
+    # Saved under the version condition afterwards like any other.
     again = repository.get("vv-de-zwaluwen", "K17")
     assert again is not None
     again.receive_payment("tr_9", 500, at=NOW, actor="test")
     assert repository.save_many([again]) == []
     assert repository.get_many("vv-de-zwaluwen", ["K17"])["K17"].version == 2
+
+
+def test_creating_a_dossier_that_exists_is_refused_and_never_overwrites(
+    repository: DossierRepository,
+) -> None:
+    """Two imports of one client both read a new debtor as absent: the second create must not
+    reset the first one's dossier (its step, its version, its audit trail)."""
+    first = opened("A", 4_500)
+    assert repository.create_many([first]) == []
+    stored = repository.get("vv-de-zwaluwen", "A")
+    assert stored is not None
+    stored.receive_payment("tr_1", 1_000, at=NOW, actor="mollie-webhook")
+    repository.save(stored)
+
+    late = opened("A", 9_999)
+    newcomer = opened("B")
+    refused = repository.create_many([late, newcomer])
+
+    assert [(d.debtor_id, d.version) for d in refused] == [("A", None)]
+    a, b = repository.get("vv-de-zwaluwen", "A"), repository.get("vv-de-zwaluwen", "B")
+    assert a is not None and b is not None
+    assert (a.version, a.paid_cents, a.open_cents, b.version) == (2, 1_000, 3_500, 1)
+    assert [e.what for e in repository.events("vv-de-zwaluwen", "A")] == [
+        "dossier_opened",
+        "payment_received",
+    ]

@@ -44,11 +44,12 @@ class FailingOnce(FakeDossierRepository):
         super().__init__()
         self.fail_after_create = False
 
-    def create_many(self, dossiers: list[Dossier]) -> None:
-        super().create_many(dossiers)
+    def create_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        refused = super().create_many(dossiers)
         if self.fail_after_create and dossiers:
             self.fail_after_create = False
             raise TimeoutError("the invocation timed out")
+        return refused
 
 
 class World:
