@@ -10,6 +10,8 @@ from typing import Any
 
 import boto3
 
+from infra.local.moto_transactions import copy_tables_once_per_transaction
+
 RESOURCES = Path(__file__).resolve().parents[1] / "resources.json"
 
 
@@ -57,6 +59,8 @@ def _arn(sqs: Any, url: str) -> str:
 
 def provision(names: LocalNames = LocalNames(), region: str = "eu-west-1") -> Provisioned:
     """Idempotent: running it against a stack that has the resources already changes nothing."""
+    # moto in this process (mock_aws, the local stack's server) copies tables once per transaction.
+    copy_tables_once_per_transaction()
     spec = resources()
     sqs = boto3.client("sqs", region_name=region)
     dynamodb = boto3.client("dynamodb", region_name=region)
