@@ -134,6 +134,16 @@ class Dossier:
         return self.open_cents + self.open_costs_cents + self.open_interest_cents
 
     @property
+    def charged_costs_cents(self) -> int:
+        """Collection costs charged so far: still open plus what payments already covered."""
+        return self.open_costs_cents + sum(p.costs_cents for p in self.payments.values())
+
+    @property
+    def charged_interest_cents(self) -> int:
+        """Statutory interest charged so far: still open plus what payments already covered."""
+        return self.open_interest_cents + sum(p.interest_cents for p in self.payments.values())
+
+    @property
     def usable_email(self) -> str | None:
         """The debtor's e-mail address, unless it bounced permanently or drew a complaint."""
         email = self.debtor.email
@@ -713,10 +723,8 @@ class Dossier:
     def _lower_charges(self, costs_cents: int, interest_cents: int, *, at: datetime, actor: str) -> None:
         """Bring charged costs and interest down to what is still due over what is left open; what
         was already paid stays paid (and shows as an overpayment to the client when it exceeds)."""
-        charged_costs = self.open_costs_cents + sum(p.costs_cents for p in self.payments.values())
-        charged_interest = self.open_interest_cents + sum(p.interest_cents for p in self.payments.values())
-        costs_off = min(self.open_costs_cents, max(charged_costs - costs_cents, 0))
-        interest_off = min(self.open_interest_cents, max(charged_interest - interest_cents, 0))
+        costs_off = min(self.open_costs_cents, max(self.charged_costs_cents - costs_cents, 0))
+        interest_off = min(self.open_interest_cents, max(self.charged_interest_cents - interest_cents, 0))
         if not costs_off and not interest_off:
             return
         self.open_costs_cents -= costs_off
@@ -1100,35 +1108,35 @@ class Dossier:
 
         Never lowers what was charged (a payment lowers it through receive_payment) and never
         charges on a dossier that no longer collects."""
-        already = self.open_costs_cents + sum(p.costs_cents for p in self.payments.values())
-        extra = costs_cents - already
-        if extra <= 0 or not self.is_active:
-            return False
-        self.open_costs_cents += extra
-        self._note(
-            "costs_charged",
-            at=at,
-            actor=actor,
-            reason=reason,
-            costs_cents=extra,
-            open_costs_cents=self.open_costs_cents,
-        )
-        return True
+        extra = self._still_to_charge(costs_cents, self.charged_costs_cents)
+        if extra:
+            self.open_costs_cents += extra
+            self._note(
+                "costs_charged",
+                at=at,
+                actor=actor,
+                reason=reason,
+                costs_cents=extra,
+                open_costs_cents=self.open_costs_cents,
+            )
+        return extra > 0
 
     def charge_interest(self, interest_cents: int, *, at: datetime, actor: str, reason: str) -> bool:
         """Bring the statutory interest charged so far up to `interest_cents` accrued in all
         (BW 6:119 / 6:119a); True when it changed. Never lowers what was charged."""
-        already = self.open_interest_cents + sum(p.interest_cents for p in self.payments.values())
-        extra = interest_cents - already
-        if extra <= 0 or not self.is_active:
-            return False
-        self.open_interest_cents += extra
-        self._note(
-            "interest_charged",
-            at=at,
-            actor=actor,
-            reason=reason,
-            interest_cents=extra,
-            open_interest_cents=self.open_interest_cents,
-        )
-        return True
+        extra = self._still_to_charge(interest_cents, self.charged_interest_cents)
+        if extra:
+            self.open_interest_cents += extra
+            self._note(
+                "interest_charged",
+                at=at,
+                actor=actor,
+                reason=reason,
+                interest_cents=extra,
+                open_interest_cents=self.open_interest_cents,
+            )
+        return extra > 0
+
+    def _still_to_charge(self, due_cents: int, charged_cents: int) -> int:
+        """What is due beyond what was charged before; nothing once the dossier stopped collecting."""
+        return max(due_cents - charged_cents, 0) if self.is_active else 0
