@@ -15,6 +15,7 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import Dossier
 from chalicelib.domain.errors import InvalidRequest, UnknownClient
 from chalicelib.services.dossier_actions import ActionDeps, local_day, policy_for
+from chalicelib.services.request_bodies import json_object
 
 MAX_REASON = 500
 # A pause longer than this is a withdrawal in disguise: the client should say so.
@@ -27,8 +28,7 @@ class PauseRequest:
 
     @classmethod
     def from_json(cls, body: Any, today: date) -> PauseRequest:
-        if not isinstance(body, dict) or set(body) - {"until"}:
-            raise InvalidRequest('send a JSON object such as {"until": "2027-01-31"}')
+        body = json_object(body, ("until",), '{"until": "2027-01-31"}')
         try:
             until = date.fromisoformat(str(body.get("until")))
         except ValueError as error:
@@ -47,8 +47,7 @@ def checked_pause_end(until: date, today: date) -> date:
 def reason_from_json(body: Any) -> str:
     if body is None:
         return ""
-    if not isinstance(body, dict) or set(body) - {"reason"}:
-        raise InvalidRequest('send a JSON object such as {"reason": "paid at the counter"} or {}')
+    body = json_object(body, ("reason",), '{"reason": "paid at the counter"} or {}')
     reason = body.get("reason", "")
     if not isinstance(reason, str) or len(reason) > MAX_REASON:
         raise InvalidRequest(f'"reason" must be text of at most {MAX_REASON} characters')

@@ -38,6 +38,7 @@ from chalicelib.services.message_content import (
 )
 from chalicelib.services.payments import payment_link_for
 from chalicelib.services.ports import Attachment, Email
+from chalicelib.services.request_bodies import json_object
 
 MAX_NOTE = 1000
 MAX_INVOICES = 100
@@ -76,13 +77,9 @@ class DisputeRequest:
 
     @classmethod
     def from_json(cls, body: Any) -> DisputeRequest:
-        if not isinstance(body, dict):
-            raise InvalidRequest(
-                'send a JSON object such as {"invoices": ["2026-0101"], "reason": "amount_wrong"}'
-            )
-        unknown = set(body) - {"invoices", "reason", "note"}
-        if unknown:
-            raise InvalidRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+        body = json_object(
+            body, ("invoices", "reason", "note"), '{"invoices": ["2026-0101"], "reason": "amount_wrong"}'
+        )
         try:
             reason = DisputeReason(str(body.get("reason")))
         except ValueError as error:
@@ -99,13 +96,9 @@ class DisputeDecision:
 
     @classmethod
     def from_json(cls, body: Any) -> DisputeDecision:
-        if not isinstance(body, dict):
-            raise InvalidRequest(
-                'send a JSON object such as {"invoices": ["2026-0101"], "decision": "uphold"}'
-            )
-        unknown = set(body) - {"invoices", "decision", "note"}
-        if unknown:
-            raise InvalidRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+        body = json_object(
+            body, ("invoices", "decision", "note"), '{"invoices": ["2026-0101"], "decision": "uphold"}'
+        )
         decision = body.get("decision")
         if decision not in ("uphold", "credit"):
             raise InvalidRequest(

@@ -26,6 +26,7 @@ from chalicelib.domain.money import format_eur
 from chalicelib.services.dossier_actions import ActionDeps, charge_money_due, local_day, policy_for
 from chalicelib.services.message_content import long_date
 from chalicelib.services.ports import Letter
+from chalicelib.services.request_bodies import json_object
 
 ACTOR = "client"
 
@@ -43,11 +44,7 @@ class HandoverDecision:
     @classmethod
     def from_json(cls, body: Any) -> HandoverDecision:
         """{"decision": "approve"|"decline", "continue": true|false}; InvalidRequest says what is wrong."""
-        if not isinstance(body, dict):
-            raise InvalidRequest('send a JSON object such as {"decision": "approve"}')
-        unknown = set(body) - {"decision", "continue"}
-        if unknown:
-            raise InvalidRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+        body = json_object(body, ("decision", "continue"), '{"decision": "approve"}')
         try:
             decision = Decision(str(body.get("decision")))
         except ValueError as error:
