@@ -405,8 +405,8 @@ def dispute_resolution(client_id: str, debtor_id: str) -> Response:
 )
 @answers_domain_errors
 def pause(client_id: str, debtor_id: str) -> Response:
+    from chalicelib.domain.schedule import local_day
     from chalicelib.services.client_decisions import PauseRequest, pause_dunning
-    from chalicelib.services.dossier_actions import local_day
 
     aws_events.valid_client_id(client_id)
     now = bootstrap.now()

@@ -24,7 +24,6 @@ from chalicelib.services.dossier_actions import (
     ActionOutcome,
     confirm,
     decision_url,
-    local_day,
     policy_for,
     remember_email,
 )
@@ -66,7 +65,7 @@ def create_arrangement(
     if client is None:
         raise UnknownClient(client_id)
     then = schedule.planner(client, policy_for(client), now)
-    today = local_day(now)
+    today = schedule.local_day(now)
 
     def agree(dossier: Dossier) -> Arrangement:
         if not dossier.may(Trigger.ARRANGEMENT_AGREED):
@@ -211,7 +210,7 @@ def run_arrangement_step(
     if not arrangement.confirmation_sent:
         return _confirm_in_writing(client, dossier, then, now, deps)
     rules = client.arrangement_rules
-    missed = arrangement.newly_missed(local_day(now), rules)
+    missed = arrangement.newly_missed(schedule.local_day(now), rules)
     if missed:
         dossier.miss_installments([i.number for i in missed], at=now, actor=ACTOR)
         assert dossier.arrangement is not None

@@ -21,7 +21,7 @@ from chalicelib.domain.dossier import DisputeReason
 from chalicelib.domain.errors import InvalidRequest, UnknownClient
 from chalicelib.domain.money import format_eur
 from chalicelib.services.disputes import DisputeRequest, file_dispute
-from chalicelib.services.dossier_actions import ActionDeps, local_day, policy_for
+from chalicelib.services.dossier_actions import ActionDeps, policy_for
 from chalicelib.services.ports import DossierRepository
 
 MAX_NOTE = 1000
@@ -104,7 +104,7 @@ def record_call_outcome(
     client = deps.clients.get(client_id)
     if client is None:
         raise UnknownClient(client_id)
-    today = local_day(now)
+    today = schedule.local_day(now)
     latest = latest_promise(today, client)
     # Checked before any date arithmetic: 9999-12-31 plus the day after it overflows.
     if report.promised_on is not None and not today <= report.promised_on <= latest:

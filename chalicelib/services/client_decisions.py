@@ -14,7 +14,7 @@ from chalicelib.domain import schedule
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import Dossier
 from chalicelib.domain.errors import InvalidRequest, UnknownClient
-from chalicelib.services.dossier_actions import ActionDeps, local_day, policy_for
+from chalicelib.services.dossier_actions import ActionDeps, policy_for
 from chalicelib.services.request_bodies import json_object
 
 MAX_REASON = 500
@@ -65,7 +65,7 @@ def pause_dunning(
     client_id: str, debtor_id: str, until: date, now: datetime, deps: ActionDeps, *, actor: str
 ) -> Dossier:
     _client(deps, client_id)
-    checked_pause_end(until, local_day(now))
+    checked_pause_end(until, schedule.local_day(now))
 
     def pause(dossier: Dossier) -> Dossier:
         dossier.pause(

@@ -25,7 +25,6 @@ from chalicelib.services.dossier_actions import (
     ActionDeps,
     confirm,
     decision_url,
-    local_day,
     policy_for,
     remember_email,
 )
@@ -112,7 +111,7 @@ def file_dispute(
 ) -> Dispute:
     client = _client(deps, client_id)
     then = schedule.planner(client, policy_for(client), now)
-    today = local_day(now)
+    today = schedule.local_day(now)
     dispute = deps.uow.change(
         client_id,
         debtor_id,
@@ -136,7 +135,7 @@ def decide_dispute(
 ) -> tuple[Dispute, ...]:
     client = _client(deps, client_id)
     then = schedule.planner(client, policy_for(client), now)
-    today = local_day(now)
+    today = schedule.local_day(now)
 
     def charges(dossier: Dossier) -> tuple[int, int]:
         return dunning.costs_due(dossier, client, today).cents, dunning.interest_due(
@@ -179,7 +178,7 @@ def _tell(client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps:
             attachments = _invoice_pdfs(client, dispute, deps)
             facts |= {
                 "copy_invoices": facts["disputed_invoices"],
-                "new_due_date": long_date(local_day(dispute.resume_at or now), language),
+                "new_due_date": long_date(schedule.local_day(dispute.resume_at or now), language),
                 "attached": bool(attachments),
                 "total": format_eur(sum(dossier.invoices[n].open_cents for n in dispute.invoices)),
             }

@@ -116,10 +116,6 @@ class _Outgoing:
     copy: str = ""
 
 
-def local_day(now: datetime) -> date:
-    return schedule.local_day(now)
-
-
 def policy_for(client: Client) -> Policy:
     try:
         return load_policy(client.policy)
@@ -184,7 +180,7 @@ def _dunning_step(
     now: datetime,
     deps: ActionDeps,
 ) -> ActionOutcome:
-    charge_money_due(dossier, client, local_day(now), now)
+    charge_money_due(dossier, client, schedule.local_day(now), now)
     if policy.when_due(step, dossier, client) is None:
         dossier.skip_step(
             step.step,
@@ -219,7 +215,7 @@ def charge_money_due(dossier: Dossier, client: Client, today: date, now: datetim
 def _send_messages(
     client: Client, dossier: Dossier, step: PolicyStep, then: Planner, now: datetime, deps: ActionDeps
 ) -> ActionOutcome:
-    today = local_day(now)
+    today = schedule.local_day(now)
     planned = list(step.messages_for(dossier, client, today))
     letter: FourteenDayLetter | None = None
     if any(m.channel is Channel.LETTER for m in planned):
@@ -347,10 +343,10 @@ def _request_handover_decision(
         dossier,
         step.template,
         decision_url(deps, client.client_id, dossier.debtor_id),
-        term_note=term_note(client, dossier, local_day(now), language),
+        term_note=term_note(client, dossier, schedule.local_day(now), language),
     )
     key = f"sent/{client.client_id}/{dossier.debtor_id}/{step.step}-email-client.txt"
-    decide_by = schedule.morning(local_day(now) + timedelta(days=client.decision_days))
+    decide_by = schedule.morning(schedule.local_day(now) + timedelta(days=client.decision_days))
     dossier.request_handover_decision(
         step.step,
         SentMessage(
@@ -381,7 +377,7 @@ def _remind_client(
             dossier,
             template,
             url,
-            asked_on=long_date(local_day(asked), client.language),
+            asked_on=long_date(schedule.local_day(asked), client.language),
             reminders_left=max(client.handover_reminders - reminded - 1, 0),
         )
     else:
@@ -405,7 +401,7 @@ def _remind_client(
         then,
         at=now,
         actor=ACTOR,
-        again_at=schedule.morning(local_day(now) + timedelta(days=client.decision_days)),
+        again_at=schedule.morning(schedule.local_day(now) + timedelta(days=client.decision_days)),
     )
     if not deps.uow.claim(dossier):
         return ActionOutcome.ALREADY_CLAIMED

@@ -23,7 +23,7 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import InvalidRequest, UnknownClient
 from chalicelib.domain.money import format_eur
-from chalicelib.services.dossier_actions import ActionDeps, charge_money_due, local_day, policy_for
+from chalicelib.services.dossier_actions import ActionDeps, charge_money_due, policy_for
 from chalicelib.services.message_content import long_date
 from chalicelib.services.ports import Letter
 from chalicelib.services.request_bodies import json_object
@@ -84,7 +84,7 @@ def decide_handover(
         if decision.continue_dunning:
             dossier.decline_handover(then, at=now, actor=actor)
         else:
-            until = local_day(now) + timedelta(days=client.default_pause_days)
+            until = schedule.local_day(now) + timedelta(days=client.default_pause_days)
             dossier.pause(
                 schedule.morning(until),
                 at=now,
@@ -99,7 +99,7 @@ def decide_handover(
 def _approve(client: Client, debtor_id: str, now: datetime, deps: ActionDeps, actor: str) -> HandoverResult:
     """The file for the agency is written before the state is saved: a failed save leaves a file
     that the retry overwrites (same key, same day), never a handed-over dossier without its file."""
-    today = local_day(now)
+    today = schedule.local_day(now)
     base = f"handover/{client.client_id}/{debtor_id}/{today.isoformat()}"
 
     def approve(dossier: Dossier) -> HandoverResult:
