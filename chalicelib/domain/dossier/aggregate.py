@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.arrangements import Arrangement
 from chalicelib.domain.call_tasks import CallOutcome, CallTask
@@ -29,6 +30,7 @@ from chalicelib.domain.dossier.lifecycle import (
 from chalicelib.domain.dossier.records import (
     OPEN_DISPUTE_STATES,
     AuditEvent,
+    CostCharge,
     Dispute,
     DisputeReason,
     DisputeState,
@@ -49,6 +51,8 @@ from chalicelib.domain.errors import (
 )
 
 OVERPAID_FLAG = "overpaid"
+# Costs are dated by the day the debtor sees, which is the Dutch day.
+_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 Planner = Callable[["Dossier"], Schedule]
 
@@ -91,6 +95,8 @@ class Dossier:
     # The client declined a hand-over (or let the decision lapse): after the policy's remaining
     # steps the file continues at the follow-up rhythm instead of asking again.
     handover_declined_at: datetime | None = None
+    # Every change of the collection costs, dated and per 14-day letter (see `CostCharge`).
+    cost_charges: tuple[CostCharge, ...] = ()
     version: int | None = None
     new_events: list[AuditEvent] = field(default_factory=list)
 
@@ -137,6 +143,30 @@ class Dossier:
     def charged_costs_cents(self) -> int:
         """Collection costs charged so far: still open plus what payments already covered."""
         return self.open_costs_cents + sum(p.costs_cents for p in self.payments.values())
+
+    def costs_charged_since(self, first_day: date, *, leave_out_current_letter: bool = False) -> int:
+        """Collection costs charged on or after `first_day` (lowerings subtracted): what counts
+        against the [open] cap for small recurring claims. With `leave_out_current_letter`, the
+        charges under the current 14-day letter are left out (they are that letter's own)."""
+        current = self._costs_basis()
+        return sum(
+            c.cents
+            for c in self.cost_charges
+            if c.charged_on >= first_day and not (leave_out_current_letter and c.letter_posted_on == current)
+        )
+
+    def _costs_basis(self) -> date | None:
+        letter = self.fourteen_day_letter
+        return letter.posted_on if letter is not None else None
+
+    @property
+    def costs_charged_under_current_letter(self) -> int:
+        """What the current 14-day letter (or, without one, the business's late invoices) has
+        charged so far. A dossier stored before charges were dated holds only its running total."""
+        if not self.cost_charges:
+            return self.charged_costs_cents
+        basis = self._costs_basis()
+        return sum(c.cents for c in self.cost_charges if c.letter_posted_on == basis)
 
     @property
     def charged_interest_cents(self) -> int:
@@ -723,11 +753,16 @@ class Dossier:
     def _lower_charges(self, costs_cents: int, interest_cents: int, *, at: datetime, actor: str) -> None:
         """Bring charged costs and interest down to what is still due over what is left open; what
         was already paid stays paid (and shows as an overpayment to the client when it exceeds)."""
-        costs_off = min(self.open_costs_cents, max(self.charged_costs_cents - costs_cents, 0))
+        costs_off = min(self.open_costs_cents, max(self.costs_charged_under_current_letter - costs_cents, 0))
         interest_off = min(self.open_interest_cents, max(self.charged_interest_cents - interest_cents, 0))
         if not costs_off and not interest_off:
             return
         self.open_costs_cents -= costs_off
+        if costs_off:
+            self.cost_charges = (
+                *self.cost_charges,
+                CostCharge(at.astimezone(_AMSTERDAM).date(), -costs_off, self._costs_basis()),
+            )
         self.open_interest_cents -= interest_off
         self._note(
             "charges_lowered",
@@ -1104,13 +1139,19 @@ class Dossier:
         )
 
     def charge_costs(self, costs_cents: int, *, at: datetime, actor: str, reason: str) -> bool:
-        """Put collection costs on the dossier once they are due; True when the amount changed.
+        """Bring the collection costs under the current 14-day letter (for a business: over its
+        late invoices) up to `costs_cents`; True when the amount changed. A consumer's new letter
+        starts its own count, so its costs are not compared with an earlier letter's.
 
         Never lowers what was charged (a payment lowers it through receive_payment) and never
         charges on a dossier that no longer collects."""
-        extra = self._still_to_charge(costs_cents, self.charged_costs_cents)
+        extra = self._still_to_charge(costs_cents, self.costs_charged_under_current_letter)
         if extra:
             self.open_costs_cents += extra
+            self.cost_charges = (
+                *self.cost_charges,
+                CostCharge(at.astimezone(_AMSTERDAM).date(), extra, self._costs_basis()),
+            )
             self._note(
                 "costs_charged",
                 at=at,

@@ -26,6 +26,19 @@ class Invoice:
 
 
 @dataclass(frozen=True)
+class CostCharge:
+    """Collection costs put on the dossier on one day (negative when lowered), and the 14-day
+    letter they fall under (its posting date; None for a business, whose costs need no letter).
+    Dated so that the [open] cap for small recurring claims can count a member's costs over any
+    six months (DOMAIN.md §3), and per letter so that a new letter's costs are not compared with
+    what an earlier letter charged."""
+
+    charged_on: date
+    cents: int
+    letter_posted_on: date | None = None
+
+
+@dataclass(frozen=True)
 class AuditEvent:
     """One line of the dossier's legal record: what happened, when, why, and who or what did it."""
 
