@@ -29,6 +29,8 @@ class DebtorDetails:
     postcode: str | None = None
     city: str | None = None
     language: str = "nl"
+    # A club member's team, when the club's list has one: messages name it.
+    team: str | None = None
 
 
 @dataclass(frozen=True)

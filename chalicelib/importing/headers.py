@@ -64,6 +64,8 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "kvk": ("kvk", "kvk-nummer", "kvk nummer", "kvknr", "kamer van koophandel", "coc", "coc number",
             "chamber of commerce"),
     "language": ("taal", "language", "correspondentietaal"),
+    # A club member's team (Sportlink "Team", "Teamnaam"): messages name it beside the member.
+    "team": ("team", "teamnaam", "teams", "elftal", "team name"),
     "paid": ("betaald", "paid", "voldaan"),
     "status": ("status", "betaalstatus", "payment status"),
 }  # fmt: skip

@@ -274,6 +274,7 @@ class RowInterpreter:
             postcode=postcode,
             city=text["city"] or None,
             language=language,
+            team=text["team"] or None,
         )
 
     def _debtor_type(self, name: str, type_text: str, kvk: str) -> DebtorType:
@@ -309,6 +310,7 @@ def _street(street: str, number: str, suffix: str) -> str | None:
 _DEBTOR_FIELDS: tuple[str, ...] = (
     "name", "first_name", "infix", "last_name", "email", "phone", "mobile", "iban", "street",
     "house_number", "house_number_suffix", "postcode", "city", "country", "debtor_type", "kvk", "language",
+    "team",
 )  # fmt: skip
 
 _ROW_FIELDS: tuple[str, ...] = (

@@ -15,7 +15,7 @@ from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_ce
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
 from chalicelib.services.ports import Attachment, Email, Letter, Sms
-from chalicelib.services.templates import render_email, render_text
+from chalicelib.services.templates import member_line, render_email, render_text, wording
 
 MONTHS_NL = [
     "januari",
@@ -77,8 +77,18 @@ def invoice_facts(invoices: Iterable[Invoice]) -> list[dict[str, str]]:
 
 def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
     """The facts every message gets. Disputed invoices are left out: they wait for an answer and
-    are not asked for (DOMAIN.md §11)."""
+    are not asked for (DOMAIN.md §11). A club's messages speak of contributie and name the member
+    (and team) the lidmaatschap is for."""
+    language = language_of(client, dossier)
     return {
+        "words": wording(language, club=client.club),
+        "member_line": member_line(
+            language,
+            club=client.club,
+            club_name=client.name,
+            member=dossier.debtor.name,
+            team=dossier.debtor.team,
+        ),
         "client_name": client.name,
         "debtor_name": dossier.debtor.name,
         "reference": dossier.debtor_id,
@@ -134,7 +144,15 @@ def email_for_client(
     subject, text, html = render_email(
         template,
         client.language,
-        {**dossier_facts(client, dossier), "decision_url": decision_url, "term_note": "", **extra},
+        {
+            **dossier_facts(client, dossier),
+            # The client reads its own language, whatever the debtor's.
+            "words": wording(client.language, club=client.club),
+            "member_line": "",
+            "decision_url": decision_url,
+            "term_note": "",
+            **extra,
+        },
     )
     return Email(
         sender=sender_address("Debtflow", client.sender_email),
@@ -192,7 +210,12 @@ def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url:
         "sms",
         template,
         language_of(client, dossier),
-        {"client_name": client.name, "reference": dossier.debtor_id, "payment_url": payment_url},
+        {
+            "client_name": client.name,
+            "reference": dossier.debtor_id,
+            "payment_url": payment_url,
+            "words": wording(language_of(client, dossier), club=client.club),
+        },
     )
     return Sms(
         to=dossier.debtor.mobile_e164,
