@@ -71,6 +71,7 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
                 "amount_cents": i.amount_cents,
                 "open_cents": i.open_cents,
                 "invoice_date": i.invoice_date.isoformat() if i.invoice_date else None,
+                **({"reversal_code": i.reversal_code} if i.reversal_code else {}),
             }
             for i in dossier.invoices.values()
         ],
@@ -254,6 +255,7 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
             amount_cents=i["amount_cents"],
             open_cents=i["open_cents"],
             invoice_date=date.fromisoformat(i["invoice_date"]) if i.get("invoice_date") else None,
+            reversal_code=i.get("reversal_code"),
         )
         for i in data["invoices"]
     }

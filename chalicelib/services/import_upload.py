@@ -47,6 +47,7 @@ from chalicelib.domain.reconciliation import (
     reconcile,
 )
 from chalicelib.importing import ImportSettings, UnreadableList, read_debtor_list
+from chalicelib.services.import_reversals import import_reversals
 from chalicelib.services.list_chunks import (
     MANIFEST,
     SHARDS,
@@ -71,6 +72,8 @@ from chalicelib.services.unit_of_work import DossierUnitOfWork
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 INCOMING = "incoming"
 PAID_ITEMS = "paid"
+# A bank's reversed direct debits (services/import_reversals.py).
+STORNO = "storno"
 CONFIRM_SUFFIXES = (".bevestigd", ".confirm")
 READ_BATCH = 100  # BatchGetItem's limit
 SAVE_BATCH = 50  # dossier + events = 2 of TransactWriteItems' 100 items
@@ -114,6 +117,8 @@ class ImportResult:
     rejected: list[RejectedRow] = field(default_factory=list)
     confirmed: bool = False
     split: bool = False  # split into shard chunks: the chunk handlers finish the import
+    # A storno upload: each reversed direct debit, its reason and what it did (None for a list).
+    reversed_debits: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,7 +145,7 @@ class ImportResult:
             "updated": self.updated,
             "closed": self.closed,
             "rejected": [{"line": r.line, "column": r.column, "reason": r.reason} for r in self.rejected],
-        }
+        } | ({"reversed_debits": self.reversed_debits} if self.reversed_debits is not None else {})
 
 
 class NoListDigests:
@@ -168,9 +173,10 @@ class ImportDeps:
 
 
 def client_of(key: str) -> tuple[str, str, str] | None:
-    """`incoming/<client>/<file>` or `paid/<client>/<file>` -> (kind, client, file name)."""
+    """`incoming/<client>/<file>`, `paid/<client>/<file>` or `storno/<client>/<file>` -> (kind,
+    client, file name)."""
     parts = PurePosixPath(key).parts
-    if len(parts) < 3 or parts[0] not in (INCOMING, PAID_ITEMS) or not parts[1]:
+    if len(parts) < 3 or parts[0] not in (INCOMING, PAID_ITEMS, STORNO) or not parts[1]:
         return None
     return parts[0], parts[1], "/".join(parts[2:])
 
@@ -244,9 +250,13 @@ def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> Import
     )
     prefix = upload_prefix(client_id, cmd.key, cmd.etag)
     try:
-        result = _import(
-            kind, client_id, list_key, now, deps, settings, confirmed=target is not None, prefix=prefix
-        )
+        if kind == STORNO:
+            today = now.astimezone(AMSTERDAM).date()
+            result = import_reversals(client, cmd.key, today, now, deps.policy or default_policy(), deps)
+        else:
+            result = _import(
+                kind, client_id, list_key, now, deps, settings, confirmed=target is not None, prefix=prefix
+            )
     except Exception:
         # Let the retry (SQS redelivery) import the file from scratch; nothing is half-claimed.
         deps.ledger.release(client_id, cmd.key, cmd.etag)
@@ -267,7 +277,9 @@ def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> Import
         client_id,
         cmd.key,
         cmd.etag,
-        result.to_dict() | {"opened": [], "updated": [], "closed": [], "rejected": []},
+        result.to_dict()
+        | {"opened": [], "updated": [], "closed": [], "rejected": []}
+        | ({"reversed_debits": []} if result.reversed_debits is not None else {}),
     )
     return result
 
@@ -556,7 +568,10 @@ def _close_missing(context: ListContext, missing: list[str]) -> None:
                 if id(dossier) in refused:
                     DossierUnitOfWork(dossiers).retry(_closer(context, dossier.debtor_id))
                 else:
-                    context.result.closed.append(dossier.debtor_id)
+                    # A reversed direct debit keeps a dossier open when the rest was paid directly.
+                    (context.result.closed if dossier.is_closed else context.result.updated).append(
+                        dossier.debtor_id
+                    )
 
 
 def _closer(context: ListContext, debtor_id: str) -> Callable[[], None]:
@@ -566,7 +581,7 @@ def _closer(context: ListContext, debtor_id: str) -> Callable[[], None]:
             return
         context.result.invoices_settled += close_missing(dossier, context.now)
         context.deps.dossiers.save(dossier)
-        context.result.closed.append(debtor_id)
+        (context.result.closed if dossier.is_closed else context.result.updated).append(debtor_id)
 
     return close
 

@@ -14,6 +14,7 @@ from chalicelib.domain.dossier import Dispute, DisputeReason, Dossier, FourteenD
 from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_cents
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
+from chalicelib.domain.reversals import explanation
 from chalicelib.services.ports import Attachment, Email, Letter, Sms
 from chalicelib.services.templates import member_line, render_email, render_text, wording
 
@@ -89,6 +90,7 @@ def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
             member=dossier.debtor.name,
             team=dossier.debtor.team,
         ),
+        "reversal_lines": reversal_lines(dossier, language),
         "client_name": client.name,
         "debtor_name": dossier.debtor.name,
         "reference": dossier.debtor_id,
@@ -100,6 +102,22 @@ def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
         "reply_to": client.reply_to_email,
         "iban": client.iban or "",
     }
+
+
+def reversal_lines(dossier: Dossier, language: str) -> list[str]:
+    """For each chased item that is a direct debit the member's bank reversed: what the bank did
+    and why, in plain words (chalicelib/data/return_reasons.json)."""
+    return [
+        explanation(
+            invoice.reversal_code,
+            amount=format_eur(invoice.amount_cents),
+            collected_on=long_date(invoice.due_date, language),
+            reference=invoice.number,
+            language=language,
+        )
+        for invoice in dossier.chased_invoices
+        if invoice.reversal_code
+    ]
 
 
 def email_for_debtor(

@@ -53,7 +53,13 @@ def member_line(language: str, *, club: bool, club_name: str, member: str, team:
 
 def _with_defaults(context: dict[str, Any], lang: str) -> dict[str, Any]:
     """A context without club wording reads as a business's."""
-    return {"words": wording(lang, club=False), "member_line": "", **context, "lang": lang}
+    return {
+        "words": wording(lang, club=False),
+        "member_line": "",
+        "reversal_lines": [],
+        **context,
+        "lang": lang,
+    }
 
 
 def render_email(template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:

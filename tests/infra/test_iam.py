@@ -195,7 +195,7 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
 ) -> None:
     allowed = grants(template, "ImportUpload")
 
-    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state")
+    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state", "storno")
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
     assert sorted(allowed["s3:PutObject"]) == objects("quarantine", "reports", "state")
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)

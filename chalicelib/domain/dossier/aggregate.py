@@ -49,6 +49,7 @@ from chalicelib.domain.errors import (
     TransitionNotAllowed,
     UnknownCallTask,
 )
+from chalicelib.domain.reversals import ReversedDebit
 
 OVERPAID_FLAG = "overpaid"
 # Costs are dated by the day the debtor sees, which is the Dutch day.
@@ -276,6 +277,7 @@ class Dossier:
         at: datetime,
         actor: str,
         first_action_at: datetime | None,
+        reason: str = "a new debtor on the client's list",
     ) -> Dossier:
         """A new debtor on the client's list, its invoices, and the first step of its policy."""
         dossier = cls(client_id=client_id, debtor=debtor, opened_on=today)
@@ -284,7 +286,7 @@ class Dossier:
             "dossier_opened",
             at=at,
             actor=actor,
-            reason="a new debtor on the client's list",
+            reason=reason,
             invoices=len(items),
         )
         for invoice in items:
@@ -332,6 +334,38 @@ class Dossier:
         if self.is_closed and self.open_cents > 0:
             self.apply(Trigger.REOPENED, at=at, actor=actor, reason="an open invoice appeared again")
             self._wake(at=at, actor=actor)
+        return True
+
+    def record_reversed_debit(self, reversal: ReversedDebit, *, at: datetime, actor: str) -> bool:
+        """The member's bank reversed a direct debit (storno): the amount is owed again, as an item
+        carrying the bank's reason code, and a closed dossier reopens. The same reversal arriving
+        again (in another file of the bank) changes nothing; True when anything changed."""
+        number = reversal.item_number
+        known = self.invoices.get(number)
+        if known is not None and known.reversal_code is not None:
+            return False
+        self.invoices[number] = Invoice(
+            number=number,
+            due_date=reversal.collected_on,
+            amount_cents=reversal.amount_cents,
+            open_cents=reversal.amount_cents,
+            invoice_date=known.invoice_date if known else None,
+            reversal_code=reversal.reason_code,
+        )
+        self._note(
+            "direct_debit_reversed",
+            at=at,
+            actor=actor,
+            reason="the member's bank reversed the direct debit",
+            invoice=number,
+            reason_code=reversal.reason_code,
+            amount_cents=reversal.amount_cents,
+            collected_on=reversal.collected_on.isoformat(),
+        )
+        if self.is_closed:
+            self.apply(Trigger.REOPENED, at=at, actor=actor, reason="a direct debit was reversed")
+            self._wake(at=at, actor=actor)
+        self._retire_link_if_amount_changed(at=at, actor=actor)
         return True
 
     def settle_invoice_by_client(self, number: str, *, at: datetime, actor: str, reason: str) -> bool:

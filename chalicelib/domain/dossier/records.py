@@ -19,6 +19,9 @@ class Invoice:
     amount_cents: int
     open_cents: int
     invoice_date: date | None = None
+    # The bank's reason code when this item is a direct debit the member's bank reversed (storno):
+    # it does not come from the client's list, so a list without it does not settle it.
+    reversal_code: str | None = None
 
     @property
     def is_open(self) -> bool:
