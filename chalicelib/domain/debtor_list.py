@@ -31,6 +31,10 @@ class DebtorDetails:
     language: str = "nl"
     # A club member's team, when the club's list has one: messages name it.
     team: str | None = None
+    # Who pays for this member (a parent or guardian, Sportlink's "ouder/verzorger"): members with
+    # the same payer form one household (domain/households.py).
+    payer: str | None = None
+    payer_email: str | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
 from chalicelib.domain.dossier import Dossier
 from chalicelib.domain.errors import UploadInProgress
+from chalicelib.domain.households import households
 from chalicelib.domain.policies import Policy, default_policy
 from chalicelib.domain.reconciliation import (
     DIGEST_SHARDS,
@@ -119,6 +120,8 @@ class ImportResult:
     split: bool = False  # split into shard chunks: the chunk handlers finish the import
     # A storno upload: each reversed direct debit, its reason and what it did (None for a list).
     reversed_debits: list[dict[str, Any]] | None = None
+    # The households the list forms: one payer, two or more members (domain/households.py).
+    households: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,7 +148,16 @@ class ImportResult:
             "updated": self.updated,
             "closed": self.closed,
             "rejected": [{"line": r.line, "column": r.column, "reason": r.reason} for r in self.rejected],
-        } | ({"reversed_debits": self.reversed_debits} if self.reversed_debits is not None else {})
+        } | self._extras()
+
+    def _extras(self) -> dict[str, Any]:
+        """Parts only some reports have: a storno upload's reversals, a list's households."""
+        extras: dict[str, Any] = {}
+        if self.reversed_debits is not None:
+            extras["reversed_debits"] = self.reversed_debits
+        if self.households:
+            extras["households"] = self.households
+        return extras
 
 
 class NoListDigests:
@@ -246,7 +258,9 @@ def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> Import
     target = confirmation_of(cmd.key) if kind == INCOMING else None
     list_key = target or cmd.key
     settings = ImportSettings(
-        default_debtor_type=client.default_debtor_type, column_mapping=dict(client.column_mapping)
+        default_debtor_type=client.default_debtor_type,
+        column_mapping=dict(client.column_mapping),
+        group_households_by_contact=client.group_households_by_contact,
     )
     prefix = upload_prefix(client_id, cmd.key, cmd.etag)
     try:
@@ -279,7 +293,7 @@ def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> Import
         cmd.etag,
         result.to_dict()
         | {"opened": [], "updated": [], "closed": [], "rejected": []}
-        | ({"reversed_debits": []} if result.reversed_debits is not None else {}),
+        | {name: [] for name in ("reversed_debits", "households") if name in result.to_dict()},
     )
     return result
 
@@ -377,8 +391,27 @@ def _import(
     before = {} if paid_items else deps.digests.load(client_id, shards)
     after = apply_list(context, lines_by_debtor, known, missing, before)
     if not paid_items:
+        result.households = household_report(lines_by_debtor, settings.group_households_by_contact)
+    if not paid_items:
         save_digests(deps.digests, client_id, shards, before, after, missing if hold else [])
     return result
+
+
+def household_report(lines_by_debtor: dict[str, list[InvoiceLine]], by_contact: bool) -> list[dict[str, Any]]:
+    """Which households the list formed, for the import report: the payer and the members."""
+    debtors = {lines[-1].debtor.debtor_id: lines[-1].debtor for lines in lines_by_debtor.values()}
+    formed = households(debtors.values(), group_by_shared_contact=by_contact)
+    report: list[dict[str, Any]] = []
+    for key, members in formed.items():
+        first = debtors[members[0]]
+        report.append(
+            {
+                "household": key,
+                "payer": first.payer or first.payer_email or first.email or first.iban,
+                "members": list(members),
+            }
+        )
+    return report
 
 
 def _finish_split(

@@ -315,3 +315,52 @@ def dispute_facts(dossier: Dossier, dispute: Dispute, language: str) -> dict[str
         "decide_by": long_date(decide_by.astimezone(AMSTERDAM).date(), language) if decide_by else "",
         "still_chased": bool(dossier.chased_invoices),
     }
+
+
+def household_email(client: Client, members: list[Dossier], template: str, payment_url: str) -> Email:
+    """One e-mail to the payer of a household: each member (and team) with their chased items,
+    one total and one payment link. The payer is named on the club's list; the address is the
+    payer's, else the first member's own."""
+    first = members[0].debtor
+    to = first.payer_email or next((m.usable_email for m in members if m.usable_email), None)
+    if to is None:
+        raise ValueError("the household's payer has no e-mail address that can be used")
+    language = language_of(client, members[0])
+    words = wording(language, club=client.club)
+    names = [m.debtor.name for m in members]
+    member_names = (
+        names[0]
+        if len(names) == 1
+        else ", ".join(names[:-1]) + (" en " if language != "en" else " and ") + names[-1]
+    )
+    facts = {
+        "words": words,
+        "client_name": client.name,
+        "payer_name": first.payer or (first.name if not first.payer_email else first.payer_email),
+        "member_names": member_names,
+        "members": [
+            {
+                "line": m.debtor.name
+                + (words["team"].format(team=m.debtor.team) if m.debtor.team and words["team"] else ""),
+                "invoices": invoice_facts(m.chased_invoices),
+                "charges": format_eur(m.open_costs_cents + m.open_interest_cents)
+                if m.open_costs_cents + m.open_interest_cents
+                else "",
+                "reversal_lines": reversal_lines(m, language),
+            }
+            for m in members
+        ],
+        "total": format_eur(sum(m.due_cents for m in members)),
+        "payment_url": payment_url,
+        "references": ", ".join(m.debtor_id for m in members),
+    }
+    subject, text, html = render_email(template, language, facts)
+    return Email(
+        sender=sender_address(client.name, client.sender_email),
+        reply_to=client.reply_to_email,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        tags={"client": client.client_id, "template": template},
+    )

@@ -43,6 +43,17 @@ OTHER_FACTS = {
     "first_payment_url": "https://pay.example/p/2",
     "misses_allowed": 1,
     "grace_days": 3,
+    "payer_name": "Marieke Jansen",
+    "member_names": "Sem Jansen en Lotte Jansen",
+    "members": [
+        {
+            "line": "Sem Jansen (team JO11-2)",
+            "invoices": [{"number": "C-1", "due_date": "01-10-2026", "open": "€ 15,00"}],
+            "charges": "",
+            "reversal_lines": [],
+        }
+    ],
+    "references": "L2001, L2002",
 }
 
 

@@ -474,6 +474,30 @@ class Dossier:
             s3_key=message.s3_key,
         )
 
+    def record_household_message(self, message: SentMessage, household: str, *, actor: str) -> bool:
+        """This member's items went out in one message to the household's payer, with one link for
+        the household's total (`message.payment_id`). False when this step's household message is
+        on the dossier already (a redelivered action)."""
+        if any(
+            (m.step, m.channel, m.template) == (message.step, message.channel, message.template)
+            for m in self.messages
+        ):
+            return False
+        self.messages = (*self.messages, message)
+        self._note(
+            "household_message_sent",
+            at=message.sent_at,
+            actor=actor,
+            reason="one message to the payer of the household, naming each member and their items",
+            household=household,
+            step=message.step,
+            channel=message.channel,
+            template=message.template,
+            amount_cents=message.amount_cents,
+            payment_id=message.payment_id,
+        )
+        return True
+
     def confirm_message(
         self,
         step: int,
