@@ -237,3 +237,28 @@ def test_one_childs_dispute_leaves_the_others_chased(club: Club) -> None:
     assert club.member("L2001").status is Status.PAID and club.member("L2003").status is Status.PAID
     lotte = club.member("L2002")
     assert lotte.is_active and lotte.open_cents == 1_500 and lotte.paid_cents == 0
+
+
+def test_the_sweep_sends_the_household_one_message_whichever_child_comes_first(club: Club) -> None:
+    from chalicelib.services.dossier_actions import ActionOutcome, run_due_action
+
+    due = max(club.member(d).next_action_at for d in FAMILY if club.member(d).next_action_at)  # type: ignore[type-var]
+    assert due is not None
+    outcomes = [run_due_action(SPORTS_CLUB.client_id, d, due, club.deps) for d in FAMILY]
+
+    assert outcomes == [
+        ActionOutcome.SENT,
+        ActionOutcome.SENT_WITH_HOUSEHOLD,
+        ActionOutcome.SENT_WITH_HOUSEHOLD,
+    ]
+    (email,) = club.mailer.sent
+    assert email.to == "marieke.jansen@example.nl" and email.tags["template"] == "household_reminder"
+    for debtor_id in FAMILY:
+        member = club.member(debtor_id)
+        assert member.step == 1 and member.status is Status.REMINDED
+        assert [m.template for m in member.messages] == ["household_reminder"]
+    # Eva, on her own, gets her own reminder when her turn comes.
+    eva = club.member("L2010")
+    assert eva.next_action_at is not None
+    assert run_due_action(SPORTS_CLUB.client_id, "L2010", eva.next_action_at, club.deps) is ActionOutcome.SENT
+    assert club.mailer.sent[-1].to == "eva.mulder@example.nl"
