@@ -65,12 +65,14 @@ EXPECTED_ACTIONS = {
         "dynamodb:UpdateItem",
     },
     "SweepDue": LOGS | TABLE_KEY_READ | {"dynamodb:Query", "sqs:SendMessage"},
+    # The household's members are found through the client index and read in one batch
+    # (services/households.py).
     "ProcessDossierAction": LOGS
     | CONSUME
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
-    | {"ses:SendEmail", "sns:Publish", "s3:PutObject"},
+    | {"ses:SendEmail", "sns:Publish", "s3:PutObject", "dynamodb:Query", "dynamodb:BatchGetItem"},
     "APIHandler": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
