@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 # the Mollie client then sends on as /v2/payments/tr_abc%0A.
 CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 PAYMENT_ID = re.compile(r"tr_[A-Za-z0-9]{1,64}")
-# Where clients drop files (services/import_upload.py reads these two prefixes).
-UPLOAD_PREFIXES = ("incoming", "paid")
+# Where clients drop files (services/import_upload.py reads these prefixes): lists of open items,
+# lists of paid items, and the bank's reversed direct debits.
+UPLOAD_PREFIXES = ("incoming", "paid", "storno")
 # S3 allows 1024 bytes of key; a report name adds a suffix to it.
 MAX_UPLOAD_KEY_BYTES = 900
 # Operators only: the client's IAM policy reaches reports/<client>/, never this prefix.
@@ -53,7 +54,7 @@ def uploads_in(sqs_body: str) -> Iterator[ImportUpload]:
 
 def upload_key_problem(key: str) -> str | None:
     """Why a (decoded) upload key must not be imported, or None when it is an ordinary
-    `incoming/<client id>/<file>` or `paid/<client id>/<file>`.
+    `incoming/<client id>/<file>`, `paid/<client id>/<file>` or `storno/<client id>/<file>`.
 
     The key becomes part of report keys and of what the import reads: a `..` segment would put a
     report outside reports/<client>/, and a control character would travel into logs and CSVs.
@@ -72,7 +73,7 @@ def upload_key_problem(key: str) -> str | None:
     if any(segment in ("", ".", "..") for segment in segments):
         return "the key has an empty, '.' or '..' segment"
     if len(segments) < 3 or segments[0] not in UPLOAD_PREFIXES:
-        return "the file is not under incoming/<client id>/ or paid/<client id>/"
+        return "the file is not under incoming/<client id>/, paid/<client id>/ or storno/<client id>/"
     if not CLIENT_ID.fullmatch(segments[1]):
         return "the client part is not a client id (lowercase letters, digits and dashes)"
     return None

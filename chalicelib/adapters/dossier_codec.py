@@ -13,6 +13,7 @@ from chalicelib.domain.call_tasks import CallOutcome, CallTask
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import (
     AuditEvent,
+    CostCharge,
     Dispute,
     DisputeReason,
     DisputeState,
@@ -70,6 +71,7 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
                 "amount_cents": i.amount_cents,
                 "open_cents": i.open_cents,
                 "invoice_date": i.invoice_date.isoformat() if i.invoice_date else None,
+                **({"reversal_code": i.reversal_code} if i.reversal_code else {}),
             }
             for i in dossier.invoices.values()
         ],
@@ -100,6 +102,15 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         "handover_declined_at": dossier.handover_declined_at.isoformat()
         if dossier.handover_declined_at
         else None,
+        # Added with the club cap; older items have none (charge_costs falls back to their total).
+        "cost_charges": [
+            {
+                "charged_on": c.charged_on.isoformat(),
+                "cents": c.cents,
+                "letter_posted_on": c.letter_posted_on.isoformat() if c.letter_posted_on else None,
+            }
+            for c in dossier.cost_charges
+        ],
     }
 
 
@@ -244,6 +255,7 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
             amount_cents=i["amount_cents"],
             open_cents=i["open_cents"],
             invoice_date=date.fromisoformat(i["invoice_date"]) if i.get("invoice_date") else None,
+            reversal_code=i.get("reversal_code"),
         )
         for i in data["invoices"]
     }
@@ -278,6 +290,16 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
         disputes=tuple(_dispute_from_dict(d) for d in data.get("disputes", ())),
         waiting_for=_waiting_from_dict(data["waiting_for"]) if data.get("waiting_for") else None,
         handover_declined_at=_dt(data.get("handover_declined_at")),
+        cost_charges=tuple(
+            CostCharge(
+                charged_on=date.fromisoformat(c["charged_on"]),
+                cents=c["cents"],
+                letter_posted_on=date.fromisoformat(c["letter_posted_on"])
+                if c.get("letter_posted_on")
+                else None,
+            )
+            for c in data.get("cost_charges", ())
+        ),
         version=version,
     )
 

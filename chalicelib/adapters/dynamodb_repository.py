@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError
@@ -34,6 +34,7 @@ from chalicelib.adapters.table import (
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import ConcurrentChange
+from chalicelib.domain.households import HouseholdItem
 from chalicelib.services.ports import CLAIM_LEASE, Claim, LinkOwner, UnstorableDossier
 
 _DOSSIER_SK = "DOSSIER"
@@ -289,14 +290,22 @@ class DynamoClientDirectory:
 class DynamoPaymentLinkRegistry:
     def remember(self, link_id: str, owner: LinkOwner) -> None:
         # Unconditional and idempotent: a retried action writes the same owner again.
-        PaymentLinkItem(f"PAYLINK#{owner.client_id}#{link_id}", "LINK", body=_compact(asdict(owner))).save()
+        body = asdict(owner) | {
+            "household": [asdict(i) | {"due_date": i.due_date.isoformat()} for i in owner.household]
+        }
+        PaymentLinkItem(f"PAYLINK#{owner.client_id}#{link_id}", "LINK", body=_compact(body)).save()
 
     def find(self, client_id: str, link_id: str) -> LinkOwner | None:
         try:
             item = PaymentLinkItem.get(f"PAYLINK#{client_id}#{link_id}", "LINK")
         except PaymentLinkItem.DoesNotExist:
             return None
-        return LinkOwner(**json.loads(item.body))
+        data = json.loads(item.body)
+        household = tuple(
+            HouseholdItem(i["debtor_id"], i["number"], date.fromisoformat(i["due_date"]), i["cents"])
+            for i in data.pop("household", ())
+        )
+        return LinkOwner(**data, household=household)
 
 
 class DynamoUploadLedger:

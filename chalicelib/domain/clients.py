@@ -87,6 +87,9 @@ class Client:
     # A sports club collecting contributie: the [open] cap on collection costs for small recurring
     # consumer claims (chalicelib/data/collection_costs.json) applies to its consumer debtors.
     club: bool = False
+    # Members without a payer column who share an e-mail address or IBAN form one household
+    # (domain/households.py). Off by default: a shared address does not prove one payer.
+    group_households_by_contact: bool = False
     # 21% VAT on collection costs only for a client that cannot deduct VAT and declares so (DOMAIN.md §3).
     costs_vat: bool = False
     # Presumed delivery of a posted letter, in post-delivery days [open]: PostNL delivery days are

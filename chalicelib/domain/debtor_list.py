@@ -29,6 +29,12 @@ class DebtorDetails:
     postcode: str | None = None
     city: str | None = None
     language: str = "nl"
+    # A club member's team, when the club's list has one: messages name it.
+    team: str | None = None
+    # Who pays for this member (a parent or guardian, Sportlink's "ouder/verzorger"): members with
+    # the same payer form one household (domain/households.py).
+    payer: str | None = None
+    payer_email: str | None = None
 
 
 @dataclass(frozen=True)

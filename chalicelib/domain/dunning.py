@@ -65,13 +65,26 @@ def _consumer_costs(
     return _ConsumerCosts(min(costs, per_claim), capped=per_claim < costs)
 
 
+def charged_in_cap_window(dossier: Dossier, client: Client, on: date, *, for_current_letter: bool) -> int:
+    """What this member was charged in collection costs, before VAT, in the six months up to
+    `on`: what the [open] cap for small recurring claims counts. Read from the dossier's dated
+    charges; for the current letter its own charges are left out (they are what is being
+    computed). Charges made with VAT are counted back rounded up, so the cap is never exceeded."""
+    start = legal.small_claims_window_start(on)
+    cents = dossier.costs_charged_since(start, leave_out_current_letter=for_current_letter)
+    if client.costs_vat and cents > 0:
+        rate = legal.cost_scale().vat_rate
+        cents = -((-cents * 100) // int(100 + rate * 100))
+    return max(cents, 0)
+
+
 def fourteen_day_letter(
     dossier: Dossier,
     client: Client,
     posted_on: date,
     step: int,
     *,
-    charged_in_window_cents: int = 0,
+    charged_in_window_cents: int | None = None,
 ) -> FourteenDayLetter | None:
     """The letter a consumer would get if posted on `posted_on`: the claims in default go in one
     letter and their principals are summed (BW 6:96 lid 7); the term and the costs date follow
@@ -83,6 +96,10 @@ def fourteen_day_letter(
         return None
     principals = [i.open_cents for i in claims]
     term = legal.fourteen_day_term(posted_on, receipt_offset_days=client.letter_receipt_offset_days)
+    if charged_in_window_cents is None:
+        charged_in_window_cents = charged_in_cap_window(
+            dossier, client, term.costs_due_from, for_current_letter=False
+        )
     costs = _consumer_costs(principals, client, term.costs_due_from, charged_in_window_cents)
     return FourteenDayLetter(
         posted_on=posted_on,
@@ -96,26 +113,28 @@ def fourteen_day_letter(
     )
 
 
-def costs_due(dossier: Dossier, client: Client, today: date, *, charged_in_window_cents: int = 0) -> CostsDue:
-    """Collection costs that may be on the dossier on `today`, in all (the dossier charges the
-    difference with what it charged before and never lowers it).
+def costs_due(
+    dossier: Dossier, client: Client, today: date, *, charged_in_window_cents: int | None = None
+) -> CostsDue:
+    """Collection costs that may be on the dossier on `today` under its current 14-day letter
+    (for a business: in all); the dossier charges the difference with what it charged under it
+    before and never lowers it.
 
     Consumer: only after a correct 14-day letter, from the day after its term, and at most the
     amount it announced; a partial payment within the term lowers them to the scale over what
     is left of the letter's claims (BW 6:96 lid 6, DOMAIN.md §4). For a club (`client.club`) each
     claim below the [open] small-recurring-claims threshold is capped per member per six months
-    (`legal.capped_small_claim_costs_cents`). `charged_in_window_cents` is what this member was
-    already charged, before VAT, for small claims since `legal.small_claims_window_start(today)`
-    under earlier letters: the dossier keeps one running costs total without dates, so the dated
-    charges are in its audit trail (`costs_charged` events) and the caller that reads them passes
-    the sum. The default 0 is right for a member's first letter in the window; counting this
-    letter's own charge as well only lowers the result, which the dossier then ignores.
+    (`legal.capped_small_claim_costs_cents`). What this member was already charged, before VAT,
+    since `legal.small_claims_window_start(today)` under earlier letters is read from the
+    dossier's dated charges (`charged_in_cap_window`); `charged_in_window_cents` overrides it.
 
     Business (BW 6:96 lid 4, due the day after the due date without any reminder), as the client
     chose: the BIK scale over the summed principal of the late invoices, at least EUR 40 each (the
     default); only the EUR 40 per late invoice; or nothing. VAT on top when the client declared it.
     """
     if dossier.debtor.debtor_type is DebtorType.CONSUMER:
+        if charged_in_window_cents is None:
+            charged_in_window_cents = charged_in_cap_window(dossier, client, today, for_current_letter=True)
         return _consumer_costs_due(dossier, client, today, charged_in_window_cents)
     choice = BusinessCosts(client.business_costs)
     if choice is BusinessCosts.NONE:

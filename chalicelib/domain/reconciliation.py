@@ -22,11 +22,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from chalicelib.domain.debtor_list import InvoiceLine
+from chalicelib.domain.debtor_list import DebtorDetails, DebtorType, InvoiceLine
 from chalicelib.domain.dossier import Dossier, Invoice
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.reversals import ReversedDebit
 
 ACTOR = "import"
+STORNO_ACTOR = "storno import"
 PAID_DIRECTLY = "no longer on the client's list: paid to the client directly"
 # A full list with less than this share of the debtors open before looks like a mistake
 # (an export with a filter left on): nothing is closed until the client confirms.
@@ -112,7 +114,7 @@ def reconcile(
     if not paid_items and dossier.update_debtor(lines[-1].debtor):
         changed = True
     if not paid_items and not hold:
-        for number in [n for n, i in dossier.invoices.items() if i.is_open and n not in listed]:
+        for number in [n for n, i in dossier.invoices.items() if _from_list(i) and n not in listed]:
             dossier.settle_invoice_by_client(number, at=now, actor=ACTOR, reason=PAID_DIRECTLY)
             changed, settled = True, settled + 1
     if dossier.is_active and dossier.open_cents <= 0 and changed:
@@ -127,14 +129,58 @@ def reconcile(
     return Reconciled(Outcome.CLOSED if dossier.is_closed else Outcome.UPDATED, dossier, settled)
 
 
+def reconcile_reversal(
+    client_id: str,
+    dossier: Dossier | None,
+    reversal: ReversedDebit,
+    *,
+    debtor_type: DebtorType,
+    today: date,
+    now: datetime,
+    policy: Policy,
+) -> Reconciled:
+    """A direct debit the member's bank reversed: the member's dossier is opened (with the name and
+    account the bank gave) or gets the reversed amount as an item of its own, and a closed one
+    starts dunning again from the first step. The same reversal twice changes nothing."""
+    if dossier is None:
+        debtor = DebtorDetails(
+            debtor_id=reversal.debtor_id,
+            name=reversal.name or reversal.debtor_id,
+            debtor_type=debtor_type,
+            email=reversal.email,
+            iban=reversal.iban,
+        )
+        first = policy.step_after(0)
+        opened = Dossier.open(
+            client_id,
+            debtor,
+            [],
+            today=today,
+            at=now,
+            actor=STORNO_ACTOR,
+            first_action_at=policy.due_at(today, first) if first else now,
+            reason="a direct debit of a member without a dossier was reversed",
+        )
+        opened.record_reversed_debit(reversal, at=now, actor=STORNO_ACTOR)
+        return Reconciled(Outcome.OPENED, opened)
+    was_closed = dossier.is_closed
+    if not dossier.record_reversed_debit(reversal, at=now, actor=STORNO_ACTOR):
+        return Reconciled(Outcome.UNCHANGED, dossier)
+    if was_closed and dossier.is_active:
+        restart_dunning(dossier, today, now, policy)
+    return Reconciled(Outcome.UPDATED, dossier)
+
+
 def close_missing(dossier: Dossier, now: datetime) -> int:
     """A debtor with an open dossier is absent from a full list: the client was paid directly.
     Returns the number of invoices settled."""
     if not dossier.is_active:
         return 0
-    numbers = [n for n, i in dossier.invoices.items() if i.is_open]
+    numbers = [n for n, i in dossier.invoices.items() if _from_list(i)]
     for number in numbers:
         dossier.settle_invoice_by_client(number, at=now, actor=ACTOR, reason=PAID_DIRECTLY)
+    if any(i.is_open for i in dossier.invoices.values()):
+        return len(numbers)  # a reversed direct debit is not on the list and stays owed
     if dossier.is_active:  # no open invoices at all, yet active: close it all the same
         dossier.settle(at=now, actor=ACTOR, reason=PAID_DIRECTLY)
     return len(numbers)
@@ -176,6 +222,12 @@ def invoice_of(line: InvoiceLine) -> Invoice:
         open_cents=line.open_cents,
         invoice_date=line.invoice_date,
     )
+
+
+def _from_list(invoice: Invoice) -> bool:
+    """An open item the client's list speaks for: not a reversed direct debit, which comes from
+    the bank's reject file and is never on the list of open items."""
+    return invoice.is_open and invoice.reversal_code is None
 
 
 def _listed_amount(dossier: Dossier, line: InvoiceLine) -> Invoice:

@@ -64,6 +64,18 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "kvk": ("kvk", "kvk-nummer", "kvk nummer", "kvknr", "kamer van koophandel", "coc", "coc number",
             "chamber of commerce"),
     "language": ("taal", "language", "correspondentietaal"),
+    # A club member's team (Sportlink "Team", "Teamnaam"): messages name it beside the member.
+    "team": ("team", "teamnaam", "teams", "elftal", "team name"),
+    # Who pays for a member: a parent or guardian (Sportlink), or a payer column.
+    "payer": (
+        "betaler", "naam betaler", "ouder/verzorger", "naam ouder/verzorger", "ouder verzorger",
+        "ouder", "verzorger", "payer", "payer name", "guardian", "guardian name", "parent",
+    ),
+    "payer_email": (
+        "e-mail betaler", "e-mailadres betaler", "e-mail ouder/verzorger", "e-mailadres ouder/verzorger",
+        "e-mail ouder", "email ouder", "payer e-mail", "payer email", "guardian e-mail", "guardian email",
+        "parent email",
+    ),
     "paid": ("betaald", "paid", "voldaan"),
     "status": ("status", "betaalstatus", "payment status"),
 }  # fmt: skip

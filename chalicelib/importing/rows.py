@@ -244,6 +244,8 @@ class RowInterpreter:
             phone = fields.parse_phone(text["phone"], self._region) if text["phone"] else None
             field = "mobile"
             mobile = fields.parse_phone(text["mobile"], self._region) if text["mobile"] else None
+            field = "payer_email"
+            payer_email = fields.parse_email(text["payer_email"]) or None if text["payer_email"] else None
             field = "iban"
             iban = fields.parse_iban(text["iban"]) if text["iban"] else None
             field = "postcode"
@@ -274,6 +276,9 @@ class RowInterpreter:
             postcode=postcode,
             city=text["city"] or None,
             language=language,
+            team=text["team"] or None,
+            payer=text["payer"] or None,
+            payer_email=payer_email,
         )
 
     def _debtor_type(self, name: str, type_text: str, kvk: str) -> DebtorType:
@@ -309,6 +314,7 @@ def _street(street: str, number: str, suffix: str) -> str | None:
 _DEBTOR_FIELDS: tuple[str, ...] = (
     "name", "first_name", "infix", "last_name", "email", "phone", "mobile", "iban", "street",
     "house_number", "house_number_suffix", "postcode", "city", "country", "debtor_type", "kvk", "language",
+    "team", "payer", "payer_email",
 )  # fmt: skip
 
 _ROW_FIELDS: tuple[str, ...] = (
@@ -330,5 +336,6 @@ _FIELD_WORDS: Mapping[str, str] = {
     "name": "the debtor name",
     "last_name": "the debtor's last name",
     "email": "the e-mail address",
+    "payer_email": "the payer's e-mail address",
     "iban": "the IBAN",
 }

@@ -23,3 +23,5 @@ class ImportSettings:
     max_bytes: int = 200 * 1024 * 1024
     max_rows: int = 2_000_000
     default_country: str = "NL"
+    # Group members sharing an e-mail address or IBAN as one household (Client setting).
+    group_households_by_contact: bool = False

@@ -79,6 +79,8 @@ class ActionOutcome(StrEnum):
     ALREADY_CLAIMED = "already_claimed"
     NO_CONTACT_DETAILS = "no_contact_details"
     SKIPPED = "skipped"
+    # The step's e-mail went in the household's one message to the payer, sent by another member.
+    SENT_WITH_HOUSEHOLD = "sent_with_household"
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,16 @@ def _send_messages(
         if letter is None:
             # Nothing is in default yet: a 14-day letter may not be sent before the due date.
             planned = [m for m in planned if m.channel is not Channel.LETTER]
+    household = _household_of(client, dossier, deps)
+    if household is not None:
+        # The payer gets the e-mail for every member at once (services/households.py); a letter
+        # stays the member's own (the 14-day letter of BW 6:96 lid 6 is per debtor).
+        planned = [m for m in planned if m.channel is Channel.LETTER]
+        if not planned:
+            dossier.take_step(step.step, [], then, at=now, actor=ACTOR)
+            if not deps.uow.claim(dossier):
+                return ActionOutcome.ALREADY_CLAIMED
+            return _send_to_household(client, household, step, now, deps)
     if not planned:
         dossier.skip_step(
             step.step,
@@ -314,7 +326,37 @@ def _send_messages(
             remember_email(deps, dossier, step.step, item.channel.value, message_id, now)
             confirmed.append((item.channel.value, item.template, message_id))
     confirm(deps, dossier.client_id, dossier.debtor_id, step.step, confirmed, now)
+    if household is not None:
+        return _send_to_household(client, household, step, now, deps)
     return ActionOutcome.SENT
+
+
+def _household_of(client: Client, dossier: Dossier, deps: ActionDeps) -> str | None:
+    """The household whose payer this member's step is sent to: two or more active members with
+    something chased and an address to write to. None: the member is written to alone."""
+    from chalicelib.domain.households import household_key
+    from chalicelib.services.households import household_members
+
+    key = household_key(dossier.debtor, group_by_shared_contact=client.group_households_by_contact)
+    if key is None:
+        return None
+    members = [m for m in household_members(client, key, deps) if m.chased_invoices]
+    if len(members) < 2:
+        return None
+    if not (members[0].debtor.payer_email or any(m.usable_email for m in members)):
+        return None
+    return key
+
+
+def _send_to_household(
+    client: Client, household: str, step: PolicyStep, now: datetime, deps: ActionDeps
+) -> ActionOutcome:
+    """The household's one message for this step; the member that runs it first sends it, the
+    others find it on their dossiers and send nothing."""
+    from chalicelib.services.households import HouseholdOutcome, send_household_reminder
+
+    sent = send_household_reminder(client, household, step.step, now, deps)
+    return ActionOutcome.SENT if sent is HouseholdOutcome.SENT else ActionOutcome.SENT_WITH_HOUSEHOLD
 
 
 def _costs_reason(client: Client, dossier: Dossier) -> str:

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
 from chalicelib.domain.dossier import Dossier
 from chalicelib.domain.errors import UploadInProgress
+from chalicelib.domain.households import households
 from chalicelib.domain.policies import Policy, default_policy
 from chalicelib.domain.reconciliation import (
     DIGEST_SHARDS,
@@ -47,6 +48,7 @@ from chalicelib.domain.reconciliation import (
     reconcile,
 )
 from chalicelib.importing import ImportSettings, UnreadableList, read_debtor_list
+from chalicelib.services.import_reversals import import_reversals
 from chalicelib.services.list_chunks import (
     MANIFEST,
     SHARDS,
@@ -71,6 +73,8 @@ from chalicelib.services.unit_of_work import DossierUnitOfWork
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 INCOMING = "incoming"
 PAID_ITEMS = "paid"
+# A bank's reversed direct debits (services/import_reversals.py).
+STORNO = "storno"
 CONFIRM_SUFFIXES = (".bevestigd", ".confirm")
 READ_BATCH = 100  # BatchGetItem's limit
 SAVE_BATCH = 50  # dossier + events = 2 of TransactWriteItems' 100 items
@@ -114,6 +118,10 @@ class ImportResult:
     rejected: list[RejectedRow] = field(default_factory=list)
     confirmed: bool = False
     split: bool = False  # split into shard chunks: the chunk handlers finish the import
+    # A storno upload: each reversed direct debit, its reason and what it did (None for a list).
+    reversed_debits: list[dict[str, Any]] | None = None
+    # The households the list forms: one payer, two or more members (domain/households.py).
+    households: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,7 +148,16 @@ class ImportResult:
             "updated": self.updated,
             "closed": self.closed,
             "rejected": [{"line": r.line, "column": r.column, "reason": r.reason} for r in self.rejected],
-        }
+        } | self._extras()
+
+    def _extras(self) -> dict[str, Any]:
+        """Parts only some reports have: a storno upload's reversals, a list's households."""
+        extras: dict[str, Any] = {}
+        if self.reversed_debits is not None:
+            extras["reversed_debits"] = self.reversed_debits
+        if self.households:
+            extras["households"] = self.households
+        return extras
 
 
 class NoListDigests:
@@ -168,9 +185,10 @@ class ImportDeps:
 
 
 def client_of(key: str) -> tuple[str, str, str] | None:
-    """`incoming/<client>/<file>` or `paid/<client>/<file>` -> (kind, client, file name)."""
+    """`incoming/<client>/<file>`, `paid/<client>/<file>` or `storno/<client>/<file>` -> (kind,
+    client, file name)."""
     parts = PurePosixPath(key).parts
-    if len(parts) < 3 or parts[0] not in (INCOMING, PAID_ITEMS) or not parts[1]:
+    if len(parts) < 3 or parts[0] not in (INCOMING, PAID_ITEMS, STORNO) or not parts[1]:
         return None
     return parts[0], parts[1], "/".join(parts[2:])
 
@@ -240,13 +258,19 @@ def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> Import
     target = confirmation_of(cmd.key) if kind == INCOMING else None
     list_key = target or cmd.key
     settings = ImportSettings(
-        default_debtor_type=client.default_debtor_type, column_mapping=dict(client.column_mapping)
+        default_debtor_type=client.default_debtor_type,
+        column_mapping=dict(client.column_mapping),
+        group_households_by_contact=client.group_households_by_contact,
     )
     prefix = upload_prefix(client_id, cmd.key, cmd.etag)
     try:
-        result = _import(
-            kind, client_id, list_key, now, deps, settings, confirmed=target is not None, prefix=prefix
-        )
+        if kind == STORNO:
+            today = now.astimezone(AMSTERDAM).date()
+            result = import_reversals(client, cmd.key, today, now, deps.policy or default_policy(), deps)
+        else:
+            result = _import(
+                kind, client_id, list_key, now, deps, settings, confirmed=target is not None, prefix=prefix
+            )
     except Exception:
         # Let the retry (SQS redelivery) import the file from scratch; nothing is half-claimed.
         deps.ledger.release(client_id, cmd.key, cmd.etag)
@@ -267,7 +291,9 @@ def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> Import
         client_id,
         cmd.key,
         cmd.etag,
-        result.to_dict() | {"opened": [], "updated": [], "closed": [], "rejected": []},
+        result.to_dict()
+        | {"opened": [], "updated": [], "closed": [], "rejected": []}
+        | {name: [] for name in ("reversed_debits", "households") if name in result.to_dict()},
     )
     return result
 
@@ -365,8 +391,27 @@ def _import(
     before = {} if paid_items else deps.digests.load(client_id, shards)
     after = apply_list(context, lines_by_debtor, known, missing, before)
     if not paid_items:
+        result.households = household_report(lines_by_debtor, settings.group_households_by_contact)
+    if not paid_items:
         save_digests(deps.digests, client_id, shards, before, after, missing if hold else [])
     return result
+
+
+def household_report(lines_by_debtor: dict[str, list[InvoiceLine]], by_contact: bool) -> list[dict[str, Any]]:
+    """Which households the list formed, for the import report: the payer and the members."""
+    debtors = {lines[-1].debtor.debtor_id: lines[-1].debtor for lines in lines_by_debtor.values()}
+    formed = households(debtors.values(), group_by_shared_contact=by_contact)
+    report: list[dict[str, Any]] = []
+    for key, members in formed.items():
+        first = debtors[members[0]]
+        report.append(
+            {
+                "household": key,
+                "payer": first.payer or first.payer_email or first.email or first.iban,
+                "members": list(members),
+            }
+        )
+    return report
 
 
 def _finish_split(
@@ -556,7 +601,10 @@ def _close_missing(context: ListContext, missing: list[str]) -> None:
                 if id(dossier) in refused:
                     DossierUnitOfWork(dossiers).retry(_closer(context, dossier.debtor_id))
                 else:
-                    context.result.closed.append(dossier.debtor_id)
+                    # A reversed direct debit keeps a dossier open when the rest was paid directly.
+                    (context.result.closed if dossier.is_closed else context.result.updated).append(
+                        dossier.debtor_id
+                    )
 
 
 def _closer(context: ListContext, debtor_id: str) -> Callable[[], None]:
@@ -566,7 +614,7 @@ def _closer(context: ListContext, debtor_id: str) -> Callable[[], None]:
             return
         context.result.invoices_settled += close_missing(dossier, context.now)
         context.deps.dossiers.save(dossier)
-        context.result.closed.append(debtor_id)
+        (context.result.closed if dossier.is_closed else context.result.updated).append(debtor_id)
 
     return close
 

@@ -14,8 +14,9 @@ from chalicelib.domain.dossier import Dispute, DisputeReason, Dossier, FourteenD
 from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_cents
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
+from chalicelib.domain.reversals import explanation
 from chalicelib.services.ports import Attachment, Email, Letter, Sms
-from chalicelib.services.templates import render_email, render_text
+from chalicelib.services.templates import member_line, render_email, render_text, wording
 
 MONTHS_NL = [
     "januari",
@@ -77,8 +78,19 @@ def invoice_facts(invoices: Iterable[Invoice]) -> list[dict[str, str]]:
 
 def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
     """The facts every message gets. Disputed invoices are left out: they wait for an answer and
-    are not asked for (DOMAIN.md §11)."""
+    are not asked for (DOMAIN.md §11). A club's messages speak of contributie and name the member
+    (and team) the lidmaatschap is for."""
+    language = language_of(client, dossier)
     return {
+        "words": wording(language, club=client.club),
+        "member_line": member_line(
+            language,
+            club=client.club,
+            club_name=client.name,
+            member=dossier.debtor.name,
+            team=dossier.debtor.team,
+        ),
+        "reversal_lines": reversal_lines(dossier, language),
         "client_name": client.name,
         "debtor_name": dossier.debtor.name,
         "reference": dossier.debtor_id,
@@ -90,6 +102,22 @@ def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
         "reply_to": client.reply_to_email,
         "iban": client.iban or "",
     }
+
+
+def reversal_lines(dossier: Dossier, language: str) -> list[str]:
+    """For each chased item that is a direct debit the member's bank reversed: what the bank did
+    and why, in plain words (chalicelib/data/return_reasons.json)."""
+    return [
+        explanation(
+            invoice.reversal_code,
+            amount=format_eur(invoice.amount_cents),
+            collected_on=long_date(invoice.due_date, language),
+            reference=invoice.number,
+            language=language,
+        )
+        for invoice in dossier.chased_invoices
+        if invoice.reversal_code
+    ]
 
 
 def email_for_debtor(
@@ -134,7 +162,15 @@ def email_for_client(
     subject, text, html = render_email(
         template,
         client.language,
-        {**dossier_facts(client, dossier), "decision_url": decision_url, "term_note": "", **extra},
+        {
+            **dossier_facts(client, dossier),
+            # The client reads its own language, whatever the debtor's.
+            "words": wording(client.language, club=client.club),
+            "member_line": "",
+            "decision_url": decision_url,
+            "term_note": "",
+            **extra,
+        },
     )
     return Email(
         sender=sender_address("Debtflow", client.sender_email),
@@ -192,7 +228,12 @@ def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url:
         "sms",
         template,
         language_of(client, dossier),
-        {"client_name": client.name, "reference": dossier.debtor_id, "payment_url": payment_url},
+        {
+            "client_name": client.name,
+            "reference": dossier.debtor_id,
+            "payment_url": payment_url,
+            "words": wording(language_of(client, dossier), club=client.club),
+        },
     )
     return Sms(
         to=dossier.debtor.mobile_e164,
@@ -274,3 +315,52 @@ def dispute_facts(dossier: Dossier, dispute: Dispute, language: str) -> dict[str
         "decide_by": long_date(decide_by.astimezone(AMSTERDAM).date(), language) if decide_by else "",
         "still_chased": bool(dossier.chased_invoices),
     }
+
+
+def household_email(client: Client, members: list[Dossier], template: str, payment_url: str) -> Email:
+    """One e-mail to the payer of a household: each member (and team) with their chased items,
+    one total and one payment link. The payer is named on the club's list; the address is the
+    payer's, else the first member's own."""
+    first = members[0].debtor
+    to = first.payer_email or next((m.usable_email for m in members if m.usable_email), None)
+    if to is None:
+        raise ValueError("the household's payer has no e-mail address that can be used")
+    language = language_of(client, members[0])
+    words = wording(language, club=client.club)
+    names = [m.debtor.name for m in members]
+    member_names = (
+        names[0]
+        if len(names) == 1
+        else ", ".join(names[:-1]) + (" en " if language != "en" else " and ") + names[-1]
+    )
+    facts = {
+        "words": words,
+        "client_name": client.name,
+        "payer_name": first.payer or (first.name if not first.payer_email else first.payer_email),
+        "member_names": member_names,
+        "members": [
+            {
+                "line": m.debtor.name
+                + (words["team"].format(team=m.debtor.team) if m.debtor.team and words["team"] else ""),
+                "invoices": invoice_facts(m.chased_invoices),
+                "charges": format_eur(m.open_costs_cents + m.open_interest_cents)
+                if m.open_costs_cents + m.open_interest_cents
+                else "",
+                "reversal_lines": reversal_lines(m, language),
+            }
+            for m in members
+        ],
+        "total": format_eur(sum(m.due_cents for m in members)),
+        "payment_url": payment_url,
+        "references": ", ".join(m.debtor_id for m in members),
+    }
+    subject, text, html = render_email(template, language, facts)
+    return Email(
+        sender=sender_address(client.name, client.sender_email),
+        reply_to=client.reply_to_email,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        tags={"client": client.client_id, "template": template},
+    )

@@ -17,6 +17,7 @@ from enum import StrEnum
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import Dossier, PaymentLink
 from chalicelib.domain.errors import DossierNotFound
+from chalicelib.domain.households import allocate_over_members
 from chalicelib.services.ports import (
     ClientDirectory,
     DossierRepository,
@@ -149,6 +150,32 @@ def on_mollie_webhook(
     return settle_payment(client, facts, now, dossiers=dossiers, gateway=gateway, links=links)
 
 
+def _settle_household_payment(
+    client: Client,
+    facts: PaymentFacts,
+    owner: LinkOwner,
+    now: datetime,
+    *,
+    dossiers: DossierRepository,
+    actor: str,
+) -> WebhookOutcome:
+    """A payment through a household's link: divided over the members' items oldest first as the
+    link listed them (the same division on every redelivery), each member's dossier receiving its
+    share under its own lock and audit trail; a share already applied is not applied again."""
+    at = facts.paid_at or now
+    applied = False
+    for debtor_id, share in allocate_over_members(facts.amount_cents, owner.household).items():
+
+        def change(dossier: Dossier, share: int = share) -> bool:
+            return dossier.receive_payment(facts.payment_id, share, at=at, actor=actor, link_id=facts.link_id)
+
+        try:
+            applied |= DossierUnitOfWork(dossiers).change(client.client_id, debtor_id, change)
+        except DossierNotFound:
+            continue
+    return WebhookOutcome.APPLIED if applied else WebhookOutcome.ALREADY_APPLIED
+
+
 def owner_of(client_id: str, facts: PaymentFacts, links: PaymentLinkRegistry | None) -> LinkOwner | None:
     if facts.link_id is not None:
         return links.find(client_id, facts.link_id) if links is not None else None
@@ -177,6 +204,8 @@ def settle_payment(
     owner = owner_of(client.client_id, facts, links)
     if owner is None:
         return WebhookOutcome.IGNORED
+    if owner.household:
+        return _settle_household_payment(client, facts, owner, now, dossiers=dossiers, actor=actor)
     listed: list[Reversal] | None = None
 
     def reversal_ids(kind: str) -> tuple[str, ...]:

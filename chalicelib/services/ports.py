@@ -10,6 +10,7 @@ from typing import Any, BinaryIO, Protocol
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
+from chalicelib.domain.households import HouseholdItem
 
 
 class UnstorableDossier(Exception):
@@ -247,6 +248,9 @@ class LinkOwner:
     client_id: str
     debtor_id: str
     installment: int | None = None
+    # A household's link: what it asked for of each member, oldest first; a payment through it is
+    # divided over these (domain/households.py). `debtor_id` is then the household's key.
+    household: tuple[HouseholdItem, ...] = ()
 
 
 class PaymentLinkRegistry(Protocol):

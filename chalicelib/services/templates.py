@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,48 @@ def environment() -> Environment:
     )
 
 
+@cache
+def _wording() -> dict[str, Any]:
+    # importlib.resources reads from inside the Lambda package as well as from a checkout.
+    text = resources.files("chalicelib").joinpath("data").joinpath("wording.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def wording(language: str, *, club: bool) -> dict[str, str]:
+    """What messages call a claim (`words.item`, `words.items`, ...): an invoice for a business,
+    contributie for a club (chalicelib/data/wording.json)."""
+    lang = language if language in LANGUAGES else "nl"
+    return dict(_wording()[lang]["club" if club else "business"])
+
+
+def member_line(language: str, *, club: bool, club_name: str, member: str, team: str | None) -> str:
+    """For a club: the member whose lidmaatschap the contributie is for, with the team when the
+    club's list names one. Empty for a business."""
+    words = wording(language, club=club)
+    if not words["member_line"]:
+        return ""
+    team_part = words["team"].format(team=team) if team else ""
+    return words["member_line"].format(member=member, team=team_part, club=club_name)
+
+
+def _with_defaults(context: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A context without club wording reads as a business's."""
+    return {
+        "words": wording(lang, club=False),
+        "member_line": "",
+        "reversal_lines": [],
+        **context,
+        "lang": lang,
+    }
+
+
 def render_email(template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of an e-mail template in the debtor's language (Dutch by default)."""
     lang = language if language in LANGUAGES else "nl"
     env = environment()
     text_template = env.get_template(f"email/{lang}/{template}.txt")
-    full_context = {**context, "lang": lang}
+    full_context = _with_defaults(context, lang)
     subject = "".join(text_template.blocks["subject"](text_template.new_context(full_context))).strip()
     text = text_template.render(full_context).split("\n", 1)[1].lstrip("\n")
     html = env.get_template(f"email/{lang}/{template}.html").render(full_context)
@@ -41,7 +79,7 @@ def render_text(kind: str, template: str, language: str, context: dict[str, Any]
     block gives an empty subject and the whole text."""
     lang = language if language in LANGUAGES else "nl"
     text_template = environment().get_template(f"{kind}/{lang}/{template}.txt")
-    full_context = {**context, "lang": lang}
+    full_context = _with_defaults(context, lang)
     if "subject" not in text_template.blocks:
         return "", text_template.render(full_context).strip()
     subject = "".join(text_template.blocks["subject"](text_template.new_context(full_context))).strip()

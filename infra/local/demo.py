@@ -3,7 +3,8 @@
 A club drops its debtor list into the uploads bucket, dossiers open, day-0 reminders go out with
 iDEAL links, one member pays on the emulator's checkout page, Mollie's webhook closes that dossier,
 day 7 sends the second reminders, and day 15 asks the club to decide on a hand-over; a consumer's
-14-day letter is written as PDF. Everything runs through the real handlers and adapters.
+14-day letter is written as PDF. Then a second club's family: one parent, three children, one
+reversed direct debit; one e-mail, one link, and one payment closes the three dossiers. Everything runs through the real handlers and adapters.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -24,7 +26,15 @@ import requests
 from chalicelib import bootstrap
 from chalicelib.domain.dossier import Dossier
 from chalicelib.domain.money import format_eur
-from infra.local.demo_data import DEMO_CLIENT, DEMO_LIST, DEMO_MOLLIE_KEY
+from infra.local.demo_data import (
+    DEMO_CLIENT,
+    DEMO_LIST,
+    DEMO_MOLLIE_KEY,
+    FAMILY_CLUB,
+    FAMILY_LIST,
+    FAMILY_MOLLIE_KEY,
+    FAMILY_STORNO,
+)
 from infra.local.stack import REGION, LocalStack
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -121,9 +131,12 @@ def run() -> int:
         letter_file = _write_fourteen_day_letter(clock)
         say(f"  the consumer 14-day letter (BW 6:96 lid 6) for 10001, as it goes to print: {letter_file}")
 
-        _write_sent_emails()
         dossiers = bootstrap.dossier_repository().list_for_client(DEMO_CLIENT.client_id)
         _print_table(dossiers)
+
+        if not _family(stack, clock, s3):
+            return 1
+        _write_sent_emails()
         emails = len(list((OUT / "emails").glob("*.html")))
         say(
             f"""
@@ -132,6 +145,7 @@ Where to look:
   {OUT}/emails/                the {emails} e-mails SES (moto) accepted (index.txt lists them)
   {OUT}/audit-10002.json       the audit trail of the dossier that paid
   {OUT}/fourteen-day-letter-10001.pdf  a consumer's 14-day letter (exact costs, the legal term wording)
+  {OUT}/household-email.txt    the one e-mail to the Jansen family's parent (three children, one storno)
 Run `make local` to keep the stack running and explore it yourself."""
         )
         events = bootstrap.dossier_repository().events(DEMO_CLIENT.client_id, "10002")
@@ -147,6 +161,70 @@ Run `make local` to keep the stack running and explore it yourself."""
             "utf-8",
         )
     return 0
+
+
+def _family(stack: LocalStack, clock: Clock, s3: Any) -> bool:
+    """A second club: one parent pays for three children, and the bank reversed one child's
+    direct debit. One e-mail to the parent, one link, one payment closes three dossiers."""
+    stack.register_client(FAMILY_CLUB, FAMILY_MOLLIE_KEY)
+    club = FAMILY_CLUB.client_id
+    clock.current = DAY_0 + timedelta(days=16)
+    say(
+        f"\n[{_day(clock)}] {FAMILY_CLUB.name} uploads its member list: the Jansen children, paid for by their mother"
+    )
+    s3.put_object(Bucket=stack.names.bucket, Key=f"incoming/{club}/leden.csv", Body=FAMILY_LIST.encode())
+    stack.pump()
+    report = json.loads(
+        s3.get_object(Bucket=stack.names.bucket, Key=f"reports/{club}/leden.csv.result.json")["Body"].read()
+    )
+    (household,) = report["households"]
+    say(f"  households formed: {household['payer']} pays for {', '.join(household['members'])}")
+    s3.put_object(
+        Bucket=stack.names.bucket, Key=f"storno/{club}/storno-november.csv", Body=FAMILY_STORNO.encode()
+    )
+    stack.pump()
+    say("  the bank's reject file (storno/): Daan's November direct debit came back, reason AM04")
+
+    clock.current += timedelta(minutes=15)
+    sent_before = len(_sent_messages())
+    stack.sweep(clock())
+    stack.pump()
+    family_mail = [
+        m
+        for m in _sent_messages()[sent_before:]
+        if m.destinations["ToAddresses"] == ["marieke.jansen@example.nl"]
+    ]
+    say(f"[{_day(clock)}] The sweep: {len(family_mail)} e-mail to Marieke Jansen for her three children")
+    if len(family_mail) != 1:
+        say("ERROR: the household did not get exactly one message")
+        return False
+    (OUT / "household-email.txt").write_text(family_mail[0].subject + "\n\n" + family_mail[0].body, "utf-8")
+    # The one link in the e-mail: the "Betaal ... met iDEAL" button.
+    (checkout,) = set(re.findall(r'href="([^"]+)"', family_mail[0].body))
+    page = requests.get(checkout, timeout=10)
+    page.raise_for_status()
+    clock.current += timedelta(hours=2)
+    stack.mollie.advance_time((clock() - stack.mollie.now()).total_seconds())
+    requests.post(page.url, data={"status": "paid"}, timeout=10, allow_redirects=False)
+    members = [_dossier(d, club) for d in ("M3001", "M3002", "M3003")]
+    say(
+        f"  she pays {format_eur(sum(m.paid_cents for m in members))} through the one link; the webhook divides it:"
+    )
+    for member in members:
+        say(
+            f"    {member.debtor_id} {member.debtor.name:<12} paid {format_eur(member.paid_cents):>9} -> {member.status.value}"
+        )
+    if any(m.status.value != "paid" for m in members):
+        say("ERROR: the household payment did not close every child's dossier")
+        return False
+    return True
+
+
+def _sent_messages() -> list[Any]:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
 
 def _write_fourteen_day_letter(clock: Clock) -> Path:
@@ -176,8 +254,8 @@ def _day(clock: Clock) -> str:
     return clock().astimezone(AMSTERDAM).strftime("%a %d-%m-%Y %H:%M")
 
 
-def _dossier(debtor_id: str) -> Dossier:
-    dossier = bootstrap.dossier_repository().get(DEMO_CLIENT.client_id, debtor_id)
+def _dossier(debtor_id: str, client_id: str = DEMO_CLIENT.client_id) -> Dossier:
+    dossier = bootstrap.dossier_repository().get(client_id, debtor_id)
     assert dossier is not None
     return dossier
 

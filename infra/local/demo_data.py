@@ -39,3 +39,31 @@ Relatiecode;Naam;Soort;E-mail;Telefoon;Factuurnummer;Factuurdatum;Vervaldatum;Be
 10012;Café De Hoek;Zakelijk;kroeg@dehoek.example;;2026-0366;25-08-2026;24-09-2026;€ 642,35;€ 642,35
 Totaal;;;;;;;;€ 8.147,85;€ 8.055,35
 """
+
+# A second club with a family: one parent pays the contributie of three children (a household,
+# domain/households.py); the bank reversed one child's direct debit (storno).
+FAMILY_CLUB = Client(
+    client_id="vv-de-meeuwen",
+    name="VV De Meeuwen",
+    sender_email="noreply@debtflow.example",
+    reply_to_email="penningmeester@demeeuwen.example",
+    redirect_url="https://demeeuwen.example/bedankt",
+    mollie_key_parameter="/debtflow/clients/vv-de-meeuwen/mollie-api-key",
+    default_debtor_type=DebtorType.CONSUMER,
+    club=True,
+)
+FAMILY_MOLLIE_KEY = "test_Fam1LyJansenHouseholdKey000000"
+
+# Sportlink-style member list: split names, a team, and the parent who pays (ouder/verzorger).
+FAMILY_LIST = """Lidnummer;Roepnaam;Tussenvoegsel(s);Achternaam;Team;Ouder/verzorger;E-mail ouder/verzorger;Factuurnummer;Vervaldatum;Openstaand
+M3001;Sem;;Jansen;JO11-2;Marieke Jansen;marieke.jansen@example.nl;CONTR-2026-09-M3001;01-09-2026;15,00
+M3001;Sem;;Jansen;JO11-2;Marieke Jansen;marieke.jansen@example.nl;CONTR-2026-10-M3001;01-10-2026;15,00
+M3002;Lotte;;Jansen;MO13-1;Marieke Jansen;marieke.jansen@example.nl;CONTR-2026-10-M3002;01-10-2026;15,00
+M3003;Daan;;Jansen;JO9-3;Marieke Jansen;marieke.jansen@example.nl;CONTR-2026-10-M3003;01-10-2026;15,00
+"""
+
+# The bank's reject file, as the club exports it from its banking portal: Daan's November direct
+# debit came back for insufficient funds.
+FAMILY_STORNO = """Lidnummer;Naam;IBAN;Bedrag;Redencode;Incassodatum;Kenmerk
+M3003;M. Jansen;NL20INGB0001234567;15,00;AM04;02-11-2026;CONTR-2026-11-M3003
+"""

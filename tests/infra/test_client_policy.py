@@ -17,7 +17,7 @@ def rendered(bucket: str, client_id: str) -> dict[str, Any]:
     return policy
 
 
-def test_a_client_writes_only_its_own_incoming_and_paid_prefixes_and_reads_only_its_reports() -> None:
+def test_a_client_writes_only_its_own_upload_prefixes_and_reads_only_its_reports() -> None:
     policy = rendered("debtflow-uploads-prod-111122223333", "club-42")
     grants = {
         (action, resource)
@@ -30,6 +30,7 @@ def test_a_client_writes_only_its_own_incoming_and_paid_prefixes_and_reads_only_
     assert grants == {
         ("s3:PutObject", f"{bucket}/incoming/club-42/*"),
         ("s3:PutObject", f"{bucket}/paid/club-42/*"),
+        ("s3:PutObject", f"{bucket}/storno/club-42/*"),
         ("s3:GetObject", f"{bucket}/reports/club-42/*"),
         ("s3:ListBucket", bucket),
     }

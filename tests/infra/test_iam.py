@@ -65,12 +65,14 @@ EXPECTED_ACTIONS = {
         "dynamodb:UpdateItem",
     },
     "SweepDue": LOGS | TABLE_KEY_READ | {"dynamodb:Query", "sqs:SendMessage"},
+    # The household's members are found through the client index and read in one batch
+    # (services/households.py).
     "ProcessDossierAction": LOGS
     | CONSUME
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
-    | {"ses:SendEmail", "sns:Publish", "s3:PutObject"},
+    | {"ses:SendEmail", "sns:Publish", "s3:PutObject", "dynamodb:Query", "dynamodb:BatchGetItem"},
     "APIHandler": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
@@ -195,7 +197,7 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
 ) -> None:
     allowed = grants(template, "ImportUpload")
 
-    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state")
+    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state", "storno")
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
     assert sorted(allowed["s3:PutObject"]) == objects("quarantine", "reports", "state")
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)

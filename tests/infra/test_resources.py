@@ -125,6 +125,7 @@ def days_kept(rules: list[dict[str, Any]], key: str) -> tuple[float, float]:
         ("reports/club-42/list.csv/result.json", 400, 30),
         ("incoming/club-42/list.csv", float("inf"), 30),
         ("paid/club-42/paid.csv", float("inf"), 30),
+        ("storno/club-42/camt054.xml", float("inf"), 30),
     ],
 )
 def test_lifecycle_keeps_each_prefix_as_long_as_it_must(
@@ -157,6 +158,7 @@ def test_new_client_files_notify_the_uploads_queue_once_s3_may_send_to_it(
     assert [n["Filter"]["S3Key"]["Rules"] for n in notifications] == [
         [{"Name": "prefix", "Value": "incoming/"}],
         [{"Name": "prefix", "Value": "paid/"}],
+        [{"Name": "prefix", "Value": "storno/"}],
     ]
     for notification in notifications:
         assert notification["Event"] == "s3:ObjectCreated:*"

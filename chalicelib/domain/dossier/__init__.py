@@ -6,6 +6,7 @@ from chalicelib.domain.dossier.lifecycle import ACTIVE, CLOSED, DUNNING, TRANSIT
 from chalicelib.domain.dossier.records import (
     OPEN_DISPUTE_STATES,
     AuditEvent,
+    CostCharge,
     Dispute,
     DisputeReason,
     DisputeState,
@@ -27,6 +28,7 @@ __all__ = [
     "OVERPAID_FLAG",
     "TRANSITIONS",
     "AuditEvent",
+    "CostCharge",
     "Dispute",
     "DisputeReason",
     "DisputeState",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.arrangements import Arrangement
 from chalicelib.domain.call_tasks import CallOutcome, CallTask
@@ -29,6 +30,7 @@ from chalicelib.domain.dossier.lifecycle import (
 from chalicelib.domain.dossier.records import (
     OPEN_DISPUTE_STATES,
     AuditEvent,
+    CostCharge,
     Dispute,
     DisputeReason,
     DisputeState,
@@ -47,8 +49,11 @@ from chalicelib.domain.errors import (
     TransitionNotAllowed,
     UnknownCallTask,
 )
+from chalicelib.domain.reversals import ReversedDebit
 
 OVERPAID_FLAG = "overpaid"
+# Costs are dated by the day the debtor sees, which is the Dutch day.
+_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 Planner = Callable[["Dossier"], Schedule]
 
@@ -91,6 +96,8 @@ class Dossier:
     # The client declined a hand-over (or let the decision lapse): after the policy's remaining
     # steps the file continues at the follow-up rhythm instead of asking again.
     handover_declined_at: datetime | None = None
+    # Every change of the collection costs, dated and per 14-day letter (see `CostCharge`).
+    cost_charges: tuple[CostCharge, ...] = ()
     version: int | None = None
     new_events: list[AuditEvent] = field(default_factory=list)
 
@@ -137,6 +144,30 @@ class Dossier:
     def charged_costs_cents(self) -> int:
         """Collection costs charged so far: still open plus what payments already covered."""
         return self.open_costs_cents + sum(p.costs_cents for p in self.payments.values())
+
+    def costs_charged_since(self, first_day: date, *, leave_out_current_letter: bool = False) -> int:
+        """Collection costs charged on or after `first_day` (lowerings subtracted): what counts
+        against the [open] cap for small recurring claims. With `leave_out_current_letter`, the
+        charges under the current 14-day letter are left out (they are that letter's own)."""
+        current = self._costs_basis()
+        return sum(
+            c.cents
+            for c in self.cost_charges
+            if c.charged_on >= first_day and not (leave_out_current_letter and c.letter_posted_on == current)
+        )
+
+    def _costs_basis(self) -> date | None:
+        letter = self.fourteen_day_letter
+        return letter.posted_on if letter is not None else None
+
+    @property
+    def costs_charged_under_current_letter(self) -> int:
+        """What the current 14-day letter (or, without one, the business's late invoices) has
+        charged so far. A dossier stored before charges were dated holds only its running total."""
+        if not self.cost_charges:
+            return self.charged_costs_cents
+        basis = self._costs_basis()
+        return sum(c.cents for c in self.cost_charges if c.letter_posted_on == basis)
 
     @property
     def charged_interest_cents(self) -> int:
@@ -246,6 +277,7 @@ class Dossier:
         at: datetime,
         actor: str,
         first_action_at: datetime | None,
+        reason: str = "a new debtor on the client's list",
     ) -> Dossier:
         """A new debtor on the client's list, its invoices, and the first step of its policy."""
         dossier = cls(client_id=client_id, debtor=debtor, opened_on=today)
@@ -254,7 +286,7 @@ class Dossier:
             "dossier_opened",
             at=at,
             actor=actor,
-            reason="a new debtor on the client's list",
+            reason=reason,
             invoices=len(items),
         )
         for invoice in items:
@@ -302,6 +334,38 @@ class Dossier:
         if self.is_closed and self.open_cents > 0:
             self.apply(Trigger.REOPENED, at=at, actor=actor, reason="an open invoice appeared again")
             self._wake(at=at, actor=actor)
+        return True
+
+    def record_reversed_debit(self, reversal: ReversedDebit, *, at: datetime, actor: str) -> bool:
+        """The member's bank reversed a direct debit (storno): the amount is owed again, as an item
+        carrying the bank's reason code, and a closed dossier reopens. The same reversal arriving
+        again (in another file of the bank) changes nothing; True when anything changed."""
+        number = reversal.item_number
+        known = self.invoices.get(number)
+        if known is not None and known.reversal_code is not None:
+            return False
+        self.invoices[number] = Invoice(
+            number=number,
+            due_date=reversal.collected_on,
+            amount_cents=reversal.amount_cents,
+            open_cents=reversal.amount_cents,
+            invoice_date=known.invoice_date if known else None,
+            reversal_code=reversal.reason_code,
+        )
+        self._note(
+            "direct_debit_reversed",
+            at=at,
+            actor=actor,
+            reason="the member's bank reversed the direct debit",
+            invoice=number,
+            reason_code=reversal.reason_code,
+            amount_cents=reversal.amount_cents,
+            collected_on=reversal.collected_on.isoformat(),
+        )
+        if self.is_closed:
+            self.apply(Trigger.REOPENED, at=at, actor=actor, reason="a direct debit was reversed")
+            self._wake(at=at, actor=actor)
+        self._retire_link_if_amount_changed(at=at, actor=actor)
         return True
 
     def settle_invoice_by_client(self, number: str, *, at: datetime, actor: str, reason: str) -> bool:
@@ -409,6 +473,30 @@ class Dossier:
             payment_id=message.payment_id,
             s3_key=message.s3_key,
         )
+
+    def record_household_message(self, message: SentMessage, household: str, *, actor: str) -> bool:
+        """This member's items went out in one message to the household's payer, with one link for
+        the household's total (`message.payment_id`). False when this step's household message is
+        on the dossier already (a redelivered action)."""
+        if any(
+            (m.step, m.channel, m.template) == (message.step, message.channel, message.template)
+            for m in self.messages
+        ):
+            return False
+        self.messages = (*self.messages, message)
+        self._note(
+            "household_message_sent",
+            at=message.sent_at,
+            actor=actor,
+            reason="one message to the payer of the household, naming each member and their items",
+            household=household,
+            step=message.step,
+            channel=message.channel,
+            template=message.template,
+            amount_cents=message.amount_cents,
+            payment_id=message.payment_id,
+        )
+        return True
 
     def confirm_message(
         self,
@@ -723,11 +811,16 @@ class Dossier:
     def _lower_charges(self, costs_cents: int, interest_cents: int, *, at: datetime, actor: str) -> None:
         """Bring charged costs and interest down to what is still due over what is left open; what
         was already paid stays paid (and shows as an overpayment to the client when it exceeds)."""
-        costs_off = min(self.open_costs_cents, max(self.charged_costs_cents - costs_cents, 0))
+        costs_off = min(self.open_costs_cents, max(self.costs_charged_under_current_letter - costs_cents, 0))
         interest_off = min(self.open_interest_cents, max(self.charged_interest_cents - interest_cents, 0))
         if not costs_off and not interest_off:
             return
         self.open_costs_cents -= costs_off
+        if costs_off:
+            self.cost_charges = (
+                *self.cost_charges,
+                CostCharge(at.astimezone(_AMSTERDAM).date(), -costs_off, self._costs_basis()),
+            )
         self.open_interest_cents -= interest_off
         self._note(
             "charges_lowered",
@@ -1104,13 +1197,19 @@ class Dossier:
         )
 
     def charge_costs(self, costs_cents: int, *, at: datetime, actor: str, reason: str) -> bool:
-        """Put collection costs on the dossier once they are due; True when the amount changed.
+        """Bring the collection costs under the current 14-day letter (for a business: over its
+        late invoices) up to `costs_cents`; True when the amount changed. A consumer's new letter
+        starts its own count, so its costs are not compared with an earlier letter's.
 
         Never lowers what was charged (a payment lowers it through receive_payment) and never
         charges on a dossier that no longer collects."""
-        extra = self._still_to_charge(costs_cents, self.charged_costs_cents)
+        extra = self._still_to_charge(costs_cents, self.costs_charged_under_current_letter)
         if extra:
             self.open_costs_cents += extra
+            self.cost_charges = (
+                *self.cost_charges,
+                CostCharge(at.astimezone(_AMSTERDAM).date(), extra, self._costs_basis()),
+            )
             self._note(
                 "costs_charged",
                 at=at,

@@ -19,10 +19,26 @@ class Invoice:
     amount_cents: int
     open_cents: int
     invoice_date: date | None = None
+    # The bank's reason code when this item is a direct debit the member's bank reversed (storno):
+    # it does not come from the client's list, so a list without it does not settle it.
+    reversal_code: str | None = None
 
     @property
     def is_open(self) -> bool:
         return self.open_cents != 0
+
+
+@dataclass(frozen=True)
+class CostCharge:
+    """Collection costs put on the dossier on one day (negative when lowered), and the 14-day
+    letter they fall under (its posting date; None for a business, whose costs need no letter).
+    Dated so that the [open] cap for small recurring claims can count a member's costs over any
+    six months (DOMAIN.md §3), and per letter so that a new letter's costs are not compared with
+    what an earlier letter charged."""
+
+    charged_on: date
+    cents: int
+    letter_posted_on: date | None = None
 
 
 @dataclass(frozen=True)
