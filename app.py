@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -120,36 +121,68 @@ def dossier_ref(client_id: str, debtor_id: str) -> str:
     return hashlib.sha256(f"{client_id}#{debtor_id}".encode()).hexdigest()[:12]
 
 
+def delivery_of(record: Any) -> int:
+    """How often SQS has delivered this message (1 the first time)."""
+    return int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
+
+
+@contextlib.contextmanager
+def failure_noted(queue: str, record: Any, handler: str) -> Iterator[None]:
+    """A failed delivery leaves a note (error type, handler, delivery) under the message's id, so
+    that `debtflow dlq` can say why a dead letter failed: SQS's DLQ itself does not."""
+    from chalicelib.adapters.dead_letters import note_failure
+
+    try:
+        yield
+    except Exception as error:
+        message_id = str(record.to_dict().get("messageId", ""))
+        note_failure(
+            bootstrap.file_store(),
+            queue,
+            message_id,
+            handler=handler,
+            delivery=delivery_of(record),
+            error=error,
+            at=bootstrap.now(),
+        )
+        raise
+
+
 # batch_size=1: a failing file or dossier is retried (and dead-lettered) alone.
 @app.on_sqs_message(queue=UPLOADS_QUEUE, batch_size=1)
 def import_upload(event: Any) -> None:
+    for record in event:
+        with failure_noted("uploads", record, "import_upload"):
+            _import_uploads_of(record)
+
+
+def _import_uploads_of(record: Any) -> None:
     from chalicelib.services.import_upload import import_upload as run_import
 
-    for record in event:
-        # How often SQS has delivered this message: the service reports a failure on the last one.
-        delivery = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
-        for upload in aws_events.uploads_in(record.body):
-            if quarantined(upload.bucket, upload.key, upload.etag):
-                continue
-            logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
-            with metrics.published():
-                result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
-                metrics.count("RowsImported", result.accepted)
-                metrics.count("RowsRejected", len(result.rejected))
-                if result.status == "rejected_file":
-                    metrics.count("FilesRejected")
-            logger.info(
-                "upload handled",
-                extra={
-                    "client_id": result.client_id,
-                    "status": result.status,
-                    "rows": result.rows,
-                    "accepted": result.accepted,
-                    "rejected": len(result.rejected),
-                    "opened": len(result.opened),
-                    "closed": len(result.closed),
-                },
-            )
+    # How often SQS has delivered this message: the service reports a failure on the last one.
+    delivery = delivery_of(record)
+    for upload in aws_events.uploads_in(record.body):
+        if quarantined(upload.bucket, upload.key, upload.etag):
+            continue
+        logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
+        with metrics.published():
+            result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
+            metrics.count("RowsImported", result.accepted)
+            metrics.count("RowsRejected", len(result.rejected))
+            if result.status == "rejected_file":
+                metrics.count("FilesRejected")
+        logger.info(
+            "upload handled",
+            extra={
+                "client_id": result.client_id,
+                "status": result.status,
+                "rows": result.rows,
+                "accepted": result.accepted,
+                "rejected": len(result.rejected),
+                "opened": len(result.opened),
+                "closed": len(result.closed),
+            },
+        )
 
 
 def quarantined(bucket: str, key: str, etag: str) -> bool:
@@ -181,8 +214,9 @@ def import_chunk(event: Any) -> None:
     for record in event:
         chunk = ImportChunk.from_message(json.loads(record.body))
         logger.append_keys(correlation_id=f"upload:{chunk.key}:{chunk.etag}", shard=chunk.shard)
-        with metrics.published():
-            result = run_chunk(chunk, bootstrap.now(), bootstrap.import_deps())
+        # The delivery count: the service reports a failure on the last one.
+        with failure_noted("import-chunks", record, "import_chunk"), metrics.published():
+            result = run_chunk(chunk, bootstrap.now(), bootstrap.import_deps(), delivery=delivery_of(record))
         if result is not None:
             logger.info(
                 "split upload imported",
@@ -211,7 +245,7 @@ def process_dossier_action(event: Any) -> None:
     for record in event:
         client_id, debtor_id = aws_events.dossier_of(record.body)
         logger.append_keys(correlation_id=f"dossier:{dossier_ref(client_id, debtor_id)}")
-        with metrics.published():
+        with failure_noted("actions", record, "process_dossier_action"), metrics.published():
             outcome = run_due_action(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps())
         logger.info("dossier action", extra={"client_id": client_id, "outcome": outcome.value})
 

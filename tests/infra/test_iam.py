@@ -190,14 +190,15 @@ def test_logs_go_to_the_functions_own_log_group_only(template: dict[str, Any], f
         assert allowed[action] == [j({"Fn::GetAtt": [f"{function}LogGroup", "Arn"]})]
 
 
-def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quarantine_and_digests(
+def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quarantine_digests_and_notes(
     template: dict[str, Any],
 ) -> None:
     allowed = grants(template, "ImportUpload")
 
     assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state")
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
-    assert sorted(allowed["s3:PutObject"]) == objects("quarantine", "reports", "state")
+    # dead-letters/: why a delivery failed, read by `debtflow dlq` (chalicelib/adapters/dead_letters.py).
+    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "quarantine", "reports", "state")
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
     # with 403 instead of NoSuchKey, which S3ListDigests.load treats as "no digests".
     assert allowed["s3:ListBucket"] == [j(BUCKET)]
@@ -213,11 +214,13 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
     assert allowed["sqs:SendMessage"] == [j({"Fn::GetAtt": ["ImportChunksQueue", "Arn"]})]
 
 
-def test_a_chunk_reads_only_state_and_writes_only_state_and_reports(template: dict[str, Any]) -> None:
+def test_a_chunk_reads_only_state_and_writes_only_state_reports_and_failure_notes(
+    template: dict[str, Any],
+) -> None:
     allowed = grants(template, "ImportChunk")
 
     assert sorted(allowed["s3:GetObject"]) == objects("state")
-    assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
+    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "reports", "state")
     assert allowed["dynamodb:UpdateItem"] == [j(TABLE)]
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ImportChunksQueue", "Arn"]})]
@@ -245,7 +248,7 @@ def test_the_action_function_mails_from_the_sender_domain_through_the_configurat
     )
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ActionsQueue", "Arn"]})]
-    assert sorted(allowed["s3:PutObject"]) == objects("outbox", "sent")
+    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "outbox", "sent")
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
 

@@ -84,6 +84,8 @@ def test_the_layer_keeps_the_api_models_of_exactly_the_services_the_code_calls(p
 
     called = {"dynamodb", "sts"}  # PynamoDB's DynamoDB, and the SDK's own credential calls
     for path in (package.PROJECT / "chalicelib").rglob("*.py"):
+        if path.parent.name == "cli":
+            continue  # the operators' tool runs on their machines, with a full botocore
         called |= set(re.findall(r"""\bclient\(["']([a-z0-9-]+)["']""", path.read_text("utf-8")))
     assert called == set(package.AWS_SERVICES_USED)
 
