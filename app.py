@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice.app import BadRequestError, Chalice, Cron, IAMAuthorizer, Rate, Response
+from chalice.app import Chalice, Cron, IAMAuthorizer, Rate, Response
 
-from chalicelib import aws_events, bootstrap
+from chalicelib import aws_events, bootstrap, mollie_webhook
 from chalicelib.adapters import metrics
 from chalicelib.domain.errors import (
     CallTaskClosed,
@@ -29,6 +29,9 @@ from chalicelib.domain.errors import (
 from chalicelib.log_setup import quiet_third_party_loggers
 
 app = Chalice(app_name="debtflow")
+# Mollie's webhook: on AWS it runs in a function and role of its own (chalicelib/mollie_webhook.py);
+# here it is served with the other routes, at the same path, by the same code.
+mollie_webhook.register(app)
 logger = Logger(service="debtflow")
 # Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
 quiet_third_party_loggers()
@@ -265,44 +268,6 @@ def ses_feedback(event: Any) -> None:
             metrics.count("EmailFeedbackUnmatched")
     # No address in the log: the message id is enough to find it in SES.
     logger.info("ses feedback", extra={"kind": feedback.kind.value, "outcome": outcome.value})
-
-
-@app.route(
-    "/webhooks/mollie/{client_id}",
-    methods=["POST"],
-    content_types=["application/x-www-form-urlencoded"],
-)
-def mollie_webhook(client_id: str) -> Response:
-    from chalicelib.services.payments import on_mollie_webhook
-
-    try:
-        aws_events.valid_client_id(client_id)
-        request = app.current_request
-        raw = request.raw_body if request is not None else b""
-        payment_id = aws_events.webhook_payment_id(raw if isinstance(raw, bytes) else str(raw).encode())
-    except InvalidRequest as error:
-        raise BadRequestError(str(error)) from error
-    logger.append_keys(correlation_id=f"payment:{payment_id}")
-    with metrics.published():
-        try:
-            outcome = on_mollie_webhook(
-                client_id,
-                payment_id,
-                bootstrap.now(),
-                clients=bootstrap.client_directory(),
-                dossiers=bootstrap.dossier_repository(),
-                gateway=bootstrap.payment_gateway(),
-                links=bootstrap.payment_link_registry(),
-            )
-        except (PaymentProviderUnavailable, ConcurrentChange) as error:
-            # Nothing was applied: a non-2xx answer makes Mollie call again later (up to ~26 h).
-            # The messages are written to carry no key; the body stays empty for the caller.
-            metrics.count("WebhookFailures")
-            logger.warning("mollie webhook deferred", extra={"client_id": client_id, "reason": str(error)})
-            return Response(body="", status_code=503)
-    logger.info("mollie webhook", extra={"client_id": client_id, "outcome": outcome.value})
-    # Known and unknown ids get the same empty 200: a prober learns nothing.
-    return Response(body="", status_code=200)
 
 
 # Daily, early morning (UTC): payments that no webhook brought in.

@@ -17,6 +17,7 @@ FUNCTIONS = (
     "APIHandler",
     "ReconcilePayments",
     "SesFeedback",
+    "MollieWebhook",
 )
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
@@ -26,6 +27,7 @@ ROLE_OF = {
     "APIHandler": "ApiHandlerRole",
     "ReconcilePayments": "ReconcilePaymentsRole",
     "SesFeedback": "SesFeedbackRole",
+    "MollieWebhook": "MollieWebhookRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -79,6 +81,9 @@ EXPECTED_ACTIONS = {
     "ReconcilePayments": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | {"dynamodb:Query", "s3:PutObject"},
     # Reads the SESMSG# item and the dossier, writes the dossier with its events: nothing else.
     "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS,
+    # The public webhook: the client and its payment link read, the payment fetched from Mollie
+    # with the client's key, the dossier written with its events. No S3, no SQS, no query.
+    "MollieWebhook": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS,
 }
 
 # The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
@@ -303,3 +308,17 @@ def test_the_table_key_is_usable_only_through_dynamodb_and_ssm(
     for action, resources in grants(template, function).items():
         if action.startswith("kms:"):
             assert all(r in (j(KEY, via("dynamodb")), j(KEY, via("ssm"))) for r in resources), action
+
+
+def test_the_public_webhook_reads_the_client_key_and_writes_items_of_the_table_only(
+    template: dict[str, Any],
+) -> None:
+    allowed = grants(template, "MollieWebhook")
+
+    assert allowed["dynamodb:GetItem"] == allowed["dynamodb:PutItem"] == [j(TABLE)]
+    assert allowed["ssm:GetParameter"] == [j(SSM_CLIENT_KEYS)]
+    assert sorted(allowed["kms:Decrypt"]) == sorted([j(KEY, via("dynamodb")), j(KEY, via("ssm"))])
+    for action in ("kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"):
+        assert allowed[action] == [j(KEY, via("dynamodb"))]
+    assert not any(action.startswith(("s3:", "sqs:", "ses:", "sns:")) for action in allowed)
+    assert grants(template, "MollieWebhook", effect="Deny") == {}
