@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help venv test lint demo local bench package checkov clean
+.PHONY: help venv test lint demo local bench package checkov chaos clean
 
 help:
 	@echo "make demo     set up, then play the local story (import, reminders, a payment, day 7)"
@@ -14,6 +14,7 @@ help:
 	@echo "make local    run the local stack (moto, API, Mollie emulator) until Ctrl-C"
 	@echo "make bench    print the benchmark figures"
 	@echo "make package  build the CloudFormation/SAM template and Lambda zips into build/"
+	@echo "make chaos    the demo story replayed twice and shuffled, and under faults; prints the matrix"
 	@echo "make checkov  package, then run checkov on the template (its own virtualenv, .venv-checkov)"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -44,6 +45,12 @@ bench: $(STAMP)
 
 package: $(STAMP)
 	$(BIN)/python -m infra.package
+
+# Replay and fault matrix (tests/chaos); the table is printed whether or not a cell failed.
+chaos: $(STAMP)
+	rm -rf build/chaos
+	@start=$$(date +%s); DEBTFLOW_CHAOS=1 $(BIN)/pytest -n 2 tests/chaos; status=$$?; \
+	  $(BIN)/python -m tests.chaos.matrix; echo "chaos ran in $$(( $$(date +%s) - start )) s"; exit $$status
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
