@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help venv test lint demo local bench package clean
+.PHONY: help venv test lint demo local bench package checkov chaos clean
 
 help:
 	@echo "make demo     set up, then play the local story (import, reminders, a payment, day 7)"
@@ -12,6 +14,8 @@ help:
 	@echo "make local    run the local stack (moto, API, Mollie emulator) until Ctrl-C"
 	@echo "make bench    print the benchmark figures"
 	@echo "make package  build the CloudFormation/SAM template and Lambda zips into build/"
+	@echo "make chaos    the demo story replayed twice and shuffled, and under faults; prints the matrix"
+	@echo "make checkov  package, then run checkov on the template (its own virtualenv, .venv-checkov)"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,5 +46,22 @@ bench: $(STAMP)
 package: $(STAMP)
 	$(BIN)/python -m infra.package
 
+# Replay and fault matrix (tests/chaos); the table is printed whether or not a cell failed.
+chaos: $(STAMP)
+	rm -rf build/chaos
+	@start=$$(date +%s); DEBTFLOW_CHAOS=1 $(BIN)/pytest -n 2 tests/chaos; status=$$?; \
+	  $(BIN)/python -m tests.chaos.matrix; echo "chaos ran in $$(( $$(date +%s) - start )) s"; exit $$status
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@start=$$(date +%s); $(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt; \
+	  echo "checkov installed in $$(( $$(date +%s) - start )) s"
+	touch $(CHECKOV_STAMP)
+
+# Accepted findings carry their reason in infra/checkov_skips.json; any other finding fails.
+checkov: package $(CHECKOV_STAMP)
+	@start=$$(date +%s); $(CHECKOV_VENV)/bin/checkov --file build/package/sam.json --framework cloudformation \
+	  --compact --quiet --skip-download; status=$$?; echo "checkov scanned in $$(( $$(date +%s) - start )) s"; exit $$status
+
 clean:
-	rm -rf $(VENV) build vendor .local .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) build vendor .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice.app import BadRequestError, Chalice, Cron, IAMAuthorizer, Rate, Response
+from chalice.app import Chalice, Cron, IAMAuthorizer, Rate, Response
 
-from chalicelib import aws_events, bootstrap
+from chalicelib import aws_events, bootstrap, mollie_webhook
 from chalicelib.adapters import metrics
 from chalicelib.domain.errors import (
     CallTaskClosed,
@@ -28,6 +29,9 @@ from chalicelib.domain.errors import (
 from chalicelib.log_setup import quiet_third_party_loggers
 
 app = Chalice(app_name="debtflow")
+# Mollie's webhook: on AWS it runs in a function and role of its own (chalicelib/mollie_webhook.py);
+# here it is served with the other routes, at the same path, by the same code.
+mollie_webhook.register(app)
 logger = Logger(service="debtflow")
 # Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
 quiet_third_party_loggers()
@@ -120,36 +124,68 @@ def dossier_ref(client_id: str, debtor_id: str) -> str:
     return hashlib.sha256(f"{client_id}#{debtor_id}".encode()).hexdigest()[:12]
 
 
+def delivery_of(record: Any) -> int:
+    """How often SQS has delivered this message (1 the first time)."""
+    return int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
+
+
+@contextlib.contextmanager
+def failure_noted(queue: str, record: Any, handler: str) -> Iterator[None]:
+    """A failed delivery leaves a note (error type, handler, delivery) under the message's id, so
+    that `debtflow dlq` can say why a dead letter failed: SQS's DLQ itself does not."""
+    from chalicelib.adapters.dead_letters import note_failure
+
+    try:
+        yield
+    except Exception as error:
+        message_id = str(record.to_dict().get("messageId", ""))
+        note_failure(
+            bootstrap.file_store(),
+            queue,
+            message_id,
+            handler=handler,
+            delivery=delivery_of(record),
+            error=error,
+            at=bootstrap.now(),
+        )
+        raise
+
+
 # batch_size=1: a failing file or dossier is retried (and dead-lettered) alone.
 @app.on_sqs_message(queue=UPLOADS_QUEUE, batch_size=1)
 def import_upload(event: Any) -> None:
+    for record in event:
+        with failure_noted("uploads", record, "import_upload"):
+            _import_uploads_of(record)
+
+
+def _import_uploads_of(record: Any) -> None:
     from chalicelib.services.import_upload import import_upload as run_import
 
-    for record in event:
-        # How often SQS has delivered this message: the service reports a failure on the last one.
-        delivery = int(record.to_dict().get("attributes", {}).get("ApproximateReceiveCount", 1))
-        for upload in aws_events.uploads_in(record.body):
-            if quarantined(upload.bucket, upload.key, upload.etag):
-                continue
-            logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
-            with metrics.published():
-                result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
-                metrics.count("RowsImported", result.accepted)
-                metrics.count("RowsRejected", len(result.rejected))
-                if result.status == "rejected_file":
-                    metrics.count("FilesRejected")
-            logger.info(
-                "upload handled",
-                extra={
-                    "client_id": result.client_id,
-                    "status": result.status,
-                    "rows": result.rows,
-                    "accepted": result.accepted,
-                    "rejected": len(result.rejected),
-                    "opened": len(result.opened),
-                    "closed": len(result.closed),
-                },
-            )
+    # How often SQS has delivered this message: the service reports a failure on the last one.
+    delivery = delivery_of(record)
+    for upload in aws_events.uploads_in(record.body):
+        if quarantined(upload.bucket, upload.key, upload.etag):
+            continue
+        logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
+        with metrics.published():
+            result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
+            metrics.count("RowsImported", result.accepted)
+            metrics.count("RowsRejected", len(result.rejected))
+            if result.status == "rejected_file":
+                metrics.count("FilesRejected")
+        logger.info(
+            "upload handled",
+            extra={
+                "client_id": result.client_id,
+                "status": result.status,
+                "rows": result.rows,
+                "accepted": result.accepted,
+                "rejected": len(result.rejected),
+                "opened": len(result.opened),
+                "closed": len(result.closed),
+            },
+        )
 
 
 def quarantined(bucket: str, key: str, etag: str) -> bool:
@@ -181,8 +217,9 @@ def import_chunk(event: Any) -> None:
     for record in event:
         chunk = ImportChunk.from_message(json.loads(record.body))
         logger.append_keys(correlation_id=f"upload:{chunk.key}:{chunk.etag}", shard=chunk.shard)
-        with metrics.published():
-            result = run_chunk(chunk, bootstrap.now(), bootstrap.import_deps())
+        # The delivery count: the service reports a failure on the last one.
+        with failure_noted("import-chunks", record, "import_chunk"), metrics.published():
+            result = run_chunk(chunk, bootstrap.now(), bootstrap.import_deps(), delivery=delivery_of(record))
         if result is not None:
             logger.info(
                 "split upload imported",
@@ -211,7 +248,7 @@ def process_dossier_action(event: Any) -> None:
     for record in event:
         client_id, debtor_id = aws_events.dossier_of(record.body)
         logger.append_keys(correlation_id=f"dossier:{dossier_ref(client_id, debtor_id)}")
-        with metrics.published():
+        with failure_noted("actions", record, "process_dossier_action"), metrics.published():
             outcome = run_due_action(client_id, debtor_id, bootstrap.now(), bootstrap.action_deps())
         logger.info("dossier action", extra={"client_id": client_id, "outcome": outcome.value})
 
@@ -231,44 +268,6 @@ def ses_feedback(event: Any) -> None:
             metrics.count("EmailFeedbackUnmatched")
     # No address in the log: the message id is enough to find it in SES.
     logger.info("ses feedback", extra={"kind": feedback.kind.value, "outcome": outcome.value})
-
-
-@app.route(
-    "/webhooks/mollie/{client_id}",
-    methods=["POST"],
-    content_types=["application/x-www-form-urlencoded"],
-)
-def mollie_webhook(client_id: str) -> Response:
-    from chalicelib.services.payments import on_mollie_webhook
-
-    try:
-        aws_events.valid_client_id(client_id)
-        request = app.current_request
-        raw = request.raw_body if request is not None else b""
-        payment_id = aws_events.webhook_payment_id(raw if isinstance(raw, bytes) else str(raw).encode())
-    except InvalidRequest as error:
-        raise BadRequestError(str(error)) from error
-    logger.append_keys(correlation_id=f"payment:{payment_id}")
-    with metrics.published():
-        try:
-            outcome = on_mollie_webhook(
-                client_id,
-                payment_id,
-                bootstrap.now(),
-                clients=bootstrap.client_directory(),
-                dossiers=bootstrap.dossier_repository(),
-                gateway=bootstrap.payment_gateway(),
-                links=bootstrap.payment_link_registry(),
-            )
-        except (PaymentProviderUnavailable, ConcurrentChange) as error:
-            # Nothing was applied: a non-2xx answer makes Mollie call again later (up to ~26 h).
-            # The messages are written to carry no key; the body stays empty for the caller.
-            metrics.count("WebhookFailures")
-            logger.warning("mollie webhook deferred", extra={"client_id": client_id, "reason": str(error)})
-            return Response(body="", status_code=503)
-    logger.info("mollie webhook", extra={"client_id": client_id, "outcome": outcome.value})
-    # Known and unknown ids get the same empty 200: a prober learns nothing.
-    return Response(body="", status_code=200)
 
 
 # Daily, early morning (UTC): payments that no webhook brought in.

@@ -16,6 +16,7 @@ chalicelib/services/templates.py looks for them (`<dir of app.py>/templates`).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 MERGE_TEMPLATE = PROJECT / "infra" / "resources.json"
 TEMPLATES = PROJECT / "templates"
+CHECKOV_SKIPS = PROJECT / "infra" / "checkov_skips.json"
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 DEFAULT_OUT = PROJECT / "build" / "package"
 
 # The issue's target for what a function deploys. Lambda's own limits are 50 MB zipped for a direct
@@ -113,12 +116,43 @@ def trim_botocore_models(layer_zip: Path, keep: tuple[str, ...] = AWS_SERVICES_U
     return dropped
 
 
+def add_checkov_skips(template_path: Path, skips_path: Path = CHECKOV_SKIPS) -> int:
+    """Write each accepted checkov finding into its resource's `Metadata.checkov.skip` (where
+    checkov reads suppressions in a CloudFormation template), with its reason as the comment.
+    Returns the number of skips written; a skip naming a resource the template lacks is an error,
+    so a renamed resource cannot leave a stale suppression behind."""
+    template = json.loads(template_path.read_text())
+    resources: dict[str, dict[str, object]] = template["Resources"]
+    written = 0
+    for skip in json.loads(skips_path.read_text())["skips"]:
+        names: list[str] = []
+        for name in skip["resources"]:
+            if name == "*Function":
+                names += [n for n, r in resources.items() if r.get("Type") in FUNCTION_TYPES]
+            elif name in resources:
+                names.append(name)
+            else:
+                raise RuntimeError(
+                    f"checkov skip {skip['id']} names {name}, which the template does not have"
+                )
+        for name in names:
+            metadata = resources[name].setdefault("Metadata", {})
+            assert isinstance(metadata, dict)
+            metadata.setdefault("checkov", {}).setdefault("skip", []).append(
+                {"id": skip["id"], "comment": skip["reason"]}
+            )
+            written += 1
+    template_path.write_text(json.dumps(template, indent=2) + "\n")
+    return written
+
+
 def build(out: Path = DEFAULT_OUT, stage: str = "prod") -> list[ZipSize]:
     """Package the stage into `out` (replaced) and return the sizes of its zips."""
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     run_chalice_package(stage, out)
+    add_checkov_skips(out / "sam.json")
     deployment = out / "deployment.zip"
     # Chalice copies its cached zip from .chalice/deployments/ into `out`: the cache stays untouched.
     if add_templates(deployment) == 0:

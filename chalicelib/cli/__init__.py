@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "chalicelib.cli.arrangement",
     "chalicelib.cli.dossier_decisions",
     "chalicelib.cli.simulate",
+    "chalicelib.cli.dlq",
 )
 
 

@@ -28,10 +28,12 @@ from chalicelib.services.import_upload import (
     PAID_ITEMS,
     ImportDeps,
     ImportResult,
+    ImportUpload,
     ListContext,
     _write_reports,
     apply_list,
     client_of,
+    report_failed_upload,
     save_digests,
 )
 from chalicelib.services.list_chunks import (
@@ -44,6 +46,10 @@ from chalicelib.services.list_chunks import (
 )
 
 IMPORTED = "imported"
+# The import-chunks queue's maxReceiveCount (infra/resources.json; a test keeps the two equal): a
+# shard failing on this delivery goes to the dead-letter queue and the file cannot finish, so the
+# client is told there and then, as for an upload that failed (`import_upload`).
+CHUNK_DELIVERIES = 3
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,23 @@ class ImportChunk:
         return cls(str(message["client_id"]), str(message["key"]), str(message["etag"]), shard)
 
 
-def import_chunk(cmd: ImportChunk, now: datetime, deps: ImportDeps) -> ImportResult | None:
-    """Returns the merged result when this call finished the import, else None."""
+def import_chunk(
+    cmd: ImportChunk, now: datetime, deps: ImportDeps, *, delivery: int = 1
+) -> ImportResult | None:
+    """Returns the merged result when this call finished the import, else None. `delivery` is how
+    often SQS has delivered the chunk (1 the first time): when the last delivery fails, the file's
+    report says it could not be processed. A shard redriven from the dead-letter queue later and
+    completing the file replaces that report with the real one."""
+    try:
+        return _import_chunk(cmd, now, deps)
+    except Exception:
+        if delivery >= CHUNK_DELIVERIES:
+            # The bucket does not matter to the report: it is named after the client and file.
+            report_failed_upload(ImportUpload("", cmd.key, cmd.etag), deps)
+        raise
+
+
+def _import_chunk(cmd: ImportChunk, now: datetime, deps: ImportDeps) -> ImportResult | None:
     assert deps.chunks is not None
     status, done = deps.ledger.shards(cmd.client_id, cmd.key, cmd.etag)
     if status == IMPORTED:

@@ -17,6 +17,7 @@ FUNCTIONS = (
     "APIHandler",
     "ReconcilePayments",
     "SesFeedback",
+    "MollieWebhook",
 )
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
@@ -26,6 +27,7 @@ ROLE_OF = {
     "APIHandler": "ApiHandlerRole",
     "ReconcilePayments": "ReconcilePaymentsRole",
     "SesFeedback": "SesFeedbackRole",
+    "MollieWebhook": "MollieWebhookRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -81,6 +83,9 @@ EXPECTED_ACTIONS = {
     "ReconcilePayments": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | {"dynamodb:Query", "s3:PutObject"},
     # Reads the SESMSG# item and the dossier, writes the dossier with its events: nothing else.
     "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS,
+    # The public webhook: the client and its payment link read, the payment fetched from Mollie
+    # with the client's key, the dossier written with its events. No S3, no SQS, no query.
+    "MollieWebhook": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS,
 }
 
 # The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
@@ -192,14 +197,15 @@ def test_logs_go_to_the_functions_own_log_group_only(template: dict[str, Any], f
         assert allowed[action] == [j({"Fn::GetAtt": [f"{function}LogGroup", "Arn"]})]
 
 
-def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quarantine_and_digests(
+def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quarantine_digests_and_notes(
     template: dict[str, Any],
 ) -> None:
     allowed = grants(template, "ImportUpload")
 
     assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state", "storno")
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
-    assert sorted(allowed["s3:PutObject"]) == objects("quarantine", "reports", "state")
+    # dead-letters/: why a delivery failed, read by `debtflow dlq` (chalicelib/adapters/dead_letters.py).
+    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "quarantine", "reports", "state")
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
     # with 403 instead of NoSuchKey, which S3ListDigests.load treats as "no digests".
     assert allowed["s3:ListBucket"] == [j(BUCKET)]
@@ -215,11 +221,13 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
     assert allowed["sqs:SendMessage"] == [j({"Fn::GetAtt": ["ImportChunksQueue", "Arn"]})]
 
 
-def test_a_chunk_reads_only_state_and_writes_only_state_and_reports(template: dict[str, Any]) -> None:
+def test_a_chunk_reads_only_state_and_writes_only_state_reports_and_failure_notes(
+    template: dict[str, Any],
+) -> None:
     allowed = grants(template, "ImportChunk")
 
     assert sorted(allowed["s3:GetObject"]) == objects("state")
-    assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
+    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "reports", "state")
     assert allowed["dynamodb:UpdateItem"] == [j(TABLE)]
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ImportChunksQueue", "Arn"]})]
@@ -247,7 +255,7 @@ def test_the_action_function_mails_from_the_sender_domain_through_the_configurat
     )
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ActionsQueue", "Arn"]})]
-    assert sorted(allowed["s3:PutObject"]) == objects("outbox", "sent")
+    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "outbox", "sent")
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
 
@@ -302,3 +310,17 @@ def test_the_table_key_is_usable_only_through_dynamodb_and_ssm(
     for action, resources in grants(template, function).items():
         if action.startswith("kms:"):
             assert all(r in (j(KEY, via("dynamodb")), j(KEY, via("ssm"))) for r in resources), action
+
+
+def test_the_public_webhook_reads_the_client_key_and_writes_items_of_the_table_only(
+    template: dict[str, Any],
+) -> None:
+    allowed = grants(template, "MollieWebhook")
+
+    assert allowed["dynamodb:GetItem"] == allowed["dynamodb:PutItem"] == [j(TABLE)]
+    assert allowed["ssm:GetParameter"] == [j(SSM_CLIENT_KEYS)]
+    assert sorted(allowed["kms:Decrypt"]) == sorted([j(KEY, via("dynamodb")), j(KEY, via("ssm"))])
+    for action in ("kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"):
+        assert allowed[action] == [j(KEY, via("dynamodb"))]
+    assert not any(action.startswith(("s3:", "sqs:", "ses:", "sns:")) for action in allowed)
+    assert grants(template, "MollieWebhook", effect="Deny") == {}

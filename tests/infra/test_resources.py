@@ -26,6 +26,9 @@ FUNCTIONS = (
 # moto 5.2.5's CloudFormation has no model for these: left out of the moto stack, their properties
 # are asserted on the template instead (and cfn-lint checks their schema).
 MOTO_UNSUPPORTED = {
+    # The webhook's own function runs the package Chalice builds, and API Gateway invokes it.
+    "AWS::Serverless::Function",
+    "AWS::Lambda::Permission",
     "AWS::CloudWatch::Alarm",
     "AWS::SES::ConfigurationSet",
     "AWS::SES::ConfigurationSetEventDestination",
@@ -218,7 +221,9 @@ def test_the_merge_patches_land_on_the_functions_chalice_generates(
     functions = set(resources_of(template, "AWS::Serverless::Function"))
 
     # A renamed handler would leave a patch without a function (and a resource without a Type).
-    assert patches == functions == set(FUNCTIONS)
+    # RestAPI's patch points the webhook's path at MollieWebhook, a function of the merge template.
+    assert patches == set(FUNCTIONS) | {"RestAPI"}
+    assert functions == set(FUNCTIONS) | {"MollieWebhook"}
 
 
 def test_functions_find_the_merged_resources_through_their_environment(template: dict[str, Any]) -> None:
@@ -348,6 +353,7 @@ def test_moto_creates_the_table_queues_bucket_and_key_from_the_merge_template(
             "api_handler",
             "import_chunk",
             "import_upload",
+            "mollie_webhook",
             "process_dossier_action",
             "reconcile_payments",
             "ses_feedback",
@@ -381,3 +387,28 @@ def test_the_daily_reconciliation_runs_on_schedule_and_a_missed_day_wakes_someon
     assert missing["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "ReconcilePayments"}}]
     assert (missing["MetricName"], missing["Period"], missing["Threshold"]) == ("Invocations", 86400, 1)
     assert (missing["ComparisonOperator"], missing["TreatMissingData"]) == ("LessThanThreshold", "breaching")
+
+
+def test_api_gateway_sends_the_mollie_webhook_to_its_own_function(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    paths = resources["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    webhook = paths["/webhooks/mollie/{client_id}"]
+    assert set(webhook) == {"post"}
+    integration = webhook["post"]["x-amazon-apigateway-integration"]
+    assert integration["type"] == "aws_proxy" and integration["httpMethod"] == "POST"
+    assert "${MollieWebhook.Arn}" in integration["uri"]["Fn::Sub"]
+    # Every other route still goes to the API handler.
+    for path, methods in paths.items():
+        if path != "/webhooks/mollie/{client_id}":
+            for method in methods.values():
+                assert "${APIHandler.Arn}" in method["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"], (
+                    path
+                )
+    function = resources["MollieWebhook"]["Properties"]
+    api = resources["APIHandler"]["Properties"]
+    assert function["Handler"] == "chalicelib.mollie_webhook.app"
+    for same in ("Runtime", "CodeUri", "Layers", "Architectures"):
+        assert function[same] == api[same], same
+    permission = resources["MollieWebhookInvokedByTheApi"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "MollieWebhook"}
+    assert permission["SourceArn"]["Fn::Sub"].endswith("${RestAPI}/*/POST/webhooks/mollie/*")

@@ -6,14 +6,21 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType, InvoiceLine
 from chalicelib.domain.dossier import Dossier, Status
-from chalicelib.services.import_chunks import ImportChunk, import_chunk
-from chalicelib.services.import_upload import ImportDeps, ImportResult, ImportUpload, import_upload
+from chalicelib.services.import_chunks import CHUNK_DELIVERIES, ImportChunk, import_chunk
+from chalicelib.services.import_upload import (
+    FAILED_REASON,
+    ImportDeps,
+    ImportResult,
+    ImportUpload,
+    import_upload,
+)
 from chalicelib.services.list_chunks import decode_line, encode_line, upload_prefix
 from tests.builders import CLUB, NOW
 from tests.fakes import (
@@ -221,3 +228,45 @@ def test_an_invoice_line_survives_the_chunk_codec() -> None:
         paid=True,
     )
     assert decode_line(json.loads(json.dumps(encode_line(original)))) == original
+
+
+class BrokenDossierRepository(FakeDossierRepository):
+    """DynamoDB failing in a way no retry fixes, until someone fixes it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = True
+
+    def create_many(self, dossiers: list[Dossier]) -> list[Dossier]:
+        if self.broken:
+            raise RuntimeError("ValidationException")
+        return super().create_many(dossiers)
+
+
+def test_a_shard_failing_on_its_last_delivery_tells_the_client_and_a_redrive_finishes_the_report() -> None:
+    world = World(shard_above_rows=7)
+    broken = BrokenDossierRepository()
+    world.deps = replace(world.deps, dossiers=broken)
+    import_upload(world.upload(members(range(20000, 20040)), "dag0.csv", "e0"), NOW, world.deps)
+    chunks = world.chunks_queued()
+    report_key = f"reports/{CLUB.client_id}/dag0.csv.result.json"
+
+    with pytest.raises(RuntimeError):
+        import_chunk(chunks[0], NOW, world.deps, delivery=CHUNK_DELIVERIES - 1)
+    assert report_key not in world.files.files  # SQS retries it first
+    with pytest.raises(RuntimeError):
+        import_chunk(chunks[0], NOW, world.deps, delivery=CHUNK_DELIVERIES)
+    report = world.report("dag0.csv")
+    assert (report["status"], report["error"]) == ("failed", FAILED_REASON)
+
+    broken.broken = False  # fixed; the shard comes back from the dead-letter queue
+    for chunk in chunks:
+        import_chunk(chunk, NOW, world.deps)
+    report = world.report("dag0.csv")
+    assert (report["status"], report["error"], report["dossiers_opened"]) == ("imported", None, 40)
+
+
+def test_the_last_delivery_of_a_chunk_is_the_chunk_queues_max_receive_count() -> None:
+    resources = json.loads((Path(__file__).parents[2] / "infra" / "resources.json").read_text())
+    queue = resources["Resources"]["ImportChunksQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == CHUNK_DELIVERIES
