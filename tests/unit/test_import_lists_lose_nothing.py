@@ -146,3 +146,15 @@ def test_the_summary_beside_the_json_speaks_the_clients_language(world: World) -
 @pytest.fixture
 def world() -> World:
     return World()
+
+
+def test_every_field_of_the_report_is_explained_in_the_readme() -> None:
+    from pathlib import Path
+
+    from chalicelib.services.import_upload import ImportResult
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    section = readme[readme.index("| field of `result.json` |") :]
+    section = section[: section.index("\n\n")]
+    undocumented = [key for key in ImportResult(CLUB.client_id, "k").to_dict() if f"`{key}`" not in section]
+    assert undocumented == []
