@@ -114,6 +114,13 @@ def parse_amount(cell: object) -> int:
         raise InvalidField(f"'{cell}' is not an amount")
     if isinstance(cell, int):
         return cell * 100
+    if type(cell) is float:
+        # Excel stores 19.99 as 19.989999...: a number with at most two decimals is within a
+        # hair of a whole number of cents; anything else is rounded as written, below.
+        scaled = cell * 100
+        cents = round(scaled) if -1e13 < scaled < 1e13 else None
+        if cents is not None and abs(scaled - cents) < 1e-6:
+            return cents
     if isinstance(cell, float | Decimal):
         try:
             exact = cell if isinstance(cell, Decimal) else Decimal(str(cell))

@@ -115,7 +115,7 @@ class RowInterpreter:
         try:
             longest = max(map(len, cells))  # type: ignore[arg-type]
         except TypeError:  # Excel numbers and dates among the cells
-            longest = max((len(cell) for cell in cells if type(cell) is str), default=0)
+            longest = max([len(cell) for cell in cells if type(cell) is str], default=0)
         if longest > MAX_NUMBER_CHARS and (too_long := self._too_long(line, cells)) is not None:
             return too_long
         # Cells from a CSV are str; from Excel also numbers and datetimes: strip text only.
