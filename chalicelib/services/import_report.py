@@ -4,7 +4,8 @@
 - `<file>.summary.txt`: the same in a few sentences, in the client's language;
 - `<file>.errors.csv`: one line per rejected row, field left out or debtor without a dossier.
 
-The words are data (`chalicelib/data/import_report_texts.json`), one language per client. A new
+The words are data (`chalicelib/data/import_report_texts.json`, the reasons
+`chalicelib/data/import_reasons.json`), one language per client. A new
 upload under the same name replaces all three; a companion the new result no longer has is removed,
 so an old errors.csv never sits beside a clean report.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from chalicelib.domain.debtor_list import DroppedField, RejectedRow
 from chalicelib.domain.money import format_eur
 from chalicelib.services.ports import FileStore
+from chalicelib.services.report_language import translate_reason
 
 REPORT_LANGUAGES = ("nl", "en")
 
@@ -53,6 +55,7 @@ def write_reports(
     files: FileStore, client_id: str, file_name: str, report: Mapping[str, Any], errors_csv: bytes | None,
     language: str,
 ) -> None:  # fmt: skip
+    report = localised(report, language)
     files.put(
         report_key(client_id, file_name, "result.json"),
         json.dumps(report, indent=2, ensure_ascii=False).encode("utf-8"),
@@ -68,6 +71,18 @@ def write_reports(
         files.put(errors_key, errors_csv, "text/csv; charset=utf-8")
     else:
         files.delete(errors_key)  # an earlier upload's rejections no longer hold
+
+
+def localised(report: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """The report with its reasons in the client's language; figures and keys stay as they are."""
+    copy = dict(report)
+    if copy.get("error"):
+        copy["error"] = translate_reason(str(copy["error"]), language)
+    for key in ("rejected", "fields_dropped"):
+        copy[key] = [
+            entry | {"reason": translate_reason(entry["reason"], language)} for entry in copy.get(key, [])
+        ]
+    return copy
 
 
 def summary_text(report: Mapping[str, Any], language: str) -> str:
@@ -100,9 +115,13 @@ def rejected_rows_csv(
     line order; the outcome column says what became of the row."""
     texts = report_texts(language)
     entries: list[tuple[int, str, str, str]] = [
-        (row.line, row.column or "", texts["row_rejected"], row.reason) for row in rejected
+        (row.line, row.column or "", texts["row_rejected"], translate_reason(row.reason, language))
+        for row in rejected
     ]
-    entries += [(field.line, field.column or "", texts["field_dropped"], field.reason) for field in dropped]
+    entries += [
+        (field.line, field.column or "", texts["field_dropped"], translate_reason(field.reason, language))
+        for field in dropped
+    ]
     entries += [
         (
             entry.line,
