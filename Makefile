@@ -1,5 +1,16 @@
 # The front door. Every target sets up the virtualenv first, so a fresh clone needs nothing else.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.13, the functions' Lambda runtime (chalice packages for the Python it runs on). Each
+# candidate must really run 3.13: pyenv's shim `python3.13` is on PATH even when 3.13 is not the
+# selected version, and then only prints "command not found".
+PYTHON_VERSION := 3.13
+ifndef PYTHON
+PYTHON := $(shell for candidate in python$(PYTHON_VERSION) \
+	"$$(pyenv root 2>/dev/null)"/versions/$(PYTHON_VERSION)*/bin/python$(PYTHON_VERSION) \
+	$$HOME/.pyenv/versions/$(PYTHON_VERSION)*/bin/python$(PYTHON_VERSION); do \
+	"$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null \
+	&& { command -v "$$candidate"; break; }; done)
+endif
+IS_313 := import sys; sys.exit(sys.version_info[:2] != (3, 13))
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -17,8 +28,11 @@ help:
 	@echo "make chaos    the demo story replayed twice and shuffled, and under faults; prints the matrix"
 	@echo "make checkov  package, then run checkov on the template (its own virtualenv, .venv-checkov)"
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml Makefile
+	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found (neither python$(PYTHON_VERSION) on PATH nor a pyenv install of it)."; \
+	  echo "Install it (pyenv install $(PYTHON_VERSION), or your system's python$(PYTHON_VERSION) package), or name it: make PYTHON=/path/to/python$(PYTHON_VERSION)"; exit 1; }
+	@# A virtualenv of another Python (an older checkout's 3.11) is rebuilt, not reused.
+	test -x $(BIN)/python && $(BIN)/python -c '$(IS_313)' || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 refuses newer pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .

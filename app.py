@@ -26,15 +26,37 @@ from chalicelib.domain.errors import (
     UnknownCallTask,
     UnknownClient,
 )
-from chalicelib.log_setup import quiet_third_party_loggers
+from chalicelib.log_setup import one_line_per_record, quiet_third_party_loggers
 
-app = Chalice(app_name="debtflow")
+# Chalice would add its own plain-text handler to the "debtflow" logger beside powertools' JSON
+# one: every line twice. powertools' Logger is the one that writes.
+app = Chalice(app_name="debtflow", configure_logs=False)
 # Mollie's webhook: on AWS it runs in a function and role of its own (chalicelib/mollie_webhook.py);
 # here it is served with the other routes, at the same path, by the same code.
 mollie_webhook.register(app)
 logger = Logger(service="debtflow")
+one_line_per_record()
 # Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
 quiet_third_party_loggers()
+
+
+@app.middleware("all")
+def fresh_log_state(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every invocation starts from the Lambda context's keys alone: powertools keeps appended
+    keys for the life of the process, so a warm function would stamp an upload's correlation id on
+    the next, unrelated event. `inject_lambda_context(clear_state=True)` for every handler; Chalice
+    calls ours with its own event objects, so it wraps them here."""
+    context = getattr(event, "context", None) or getattr(event, "lambda_context", None)
+    if not hasattr(context, "aws_request_id"):  # a direct call or a test client: no Lambda context
+        logger.clear_state()
+        return get_response(event)
+
+    @logger.inject_lambda_context(clear_state=True)
+    def handle(_event: Any, _context: Any) -> Any:
+        return get_response(event)
+
+    return handle(event, context)
+
 
 UPLOADS_QUEUE = os.environ.get("UPLOADS_QUEUE_NAME", "debtflow-uploads")
 ACTIONS_QUEUE = os.environ.get("ACTIONS_QUEUE_NAME", "debtflow-actions")

@@ -280,6 +280,9 @@ def _big_deps(root: str, rows: int) -> Any:
         def put(self, key: str, body: bytes, content_type: str) -> None:
             return None
 
+        def delete(self, key: str) -> None:
+            return None
+
     class Queue:
         def enqueue(self, messages: list[dict[str, Any]]) -> None:
             return None

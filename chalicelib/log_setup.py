@@ -52,3 +52,9 @@ def quiet_third_party_loggers() -> None:
     root = logging.getLogger()
     if not any(isinstance(f, _MollieRootRecords) for f in root.filters):
         root.addFilter(_MollieRootRecords())
+
+
+def one_line_per_record(service_logger: str = "debtflow") -> None:
+    """Our records are written once, by powertools' JSON handler on the service's logger, and not
+    again by a handler of the root logger (Lambda's runtime adds one, the local stack too)."""
+    logging.getLogger(service_logger).propagate = False

@@ -9,7 +9,7 @@ Output (`build/package/`): `sam.json` (a SAM template: `aws cloudformation packa
 
 Why templates/ is added here: Chalice packages only app.py, chalicelib/ and the requirements.
 Its `vendor/` folder is no way out with `automatic_layer`: vendor/ files then land in the *layer*
-(`/opt/python/lib/python3.11/site-packages/`), not next to app.py where
+(`/opt/python/lib/python3.13/site-packages/`), not next to app.py where
 chalicelib/services/templates.py looks for them (`<dir of app.py>/templates`).
 """
 
@@ -36,6 +36,10 @@ DEFAULT_OUT = PROJECT / "build" / "package"
 # upload and 250 MB unzipped for a function and its layers together.
 FUNCTION_ZIP_LIMIT = 15 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+# Chalice writes the Lambda runtime of the Python it runs on, and builds the layer for it: packaging
+# from any other Python would deploy another runtime than the one the tests ran on.
+LAMBDA_RUNTIME = "python3.13"
 
 # botocore ships the API models of every AWS service (~16 MB zipped of the layer's ~22 MB). The
 # functions call only these; tests/infra/test_package.py checks the code against this list, and
@@ -146,8 +150,18 @@ def add_checkov_skips(template_path: Path, skips_path: Path = CHECKOV_SKIPS) -> 
     return written
 
 
+def check_python(version: tuple[int, int] = sys.version_info[:2]) -> None:
+    """Refuse to package from a Python other than the functions' runtime."""
+    if f"python{version[0]}.{version[1]}" != LAMBDA_RUNTIME:
+        raise RuntimeError(
+            f"packaging runs on Python {version[0]}.{version[1]}, but the functions run {LAMBDA_RUNTIME}: "
+            "run `make package`, whose virtualenv is built with Python 3.13"
+        )
+
+
 def build(out: Path = DEFAULT_OUT, stage: str = "prod") -> list[ZipSize]:
     """Package the stage into `out` (replaced) and return the sizes of its zips."""
+    check_python()
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)

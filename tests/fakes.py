@@ -153,6 +153,9 @@ class FakeFileStore:
     def put(self, key: str, body: bytes, content_type: str) -> None:
         self.files[key] = body
 
+    def delete(self, key: str) -> None:
+        self.files.pop(key, None)
+
 
 class FakeMailer:
     def __init__(self) -> None:

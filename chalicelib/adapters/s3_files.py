@@ -25,3 +25,6 @@ class S3FileStore:
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def delete(self, key: str) -> None:
+        client("s3").delete_object(Bucket=self.bucket, Key=key)  # S3 answers 204 for a missing key too

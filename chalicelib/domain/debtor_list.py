@@ -38,6 +38,16 @@ class DebtorDetails:
 
 
 @dataclass(frozen=True)
+class DroppedField:
+    """An optional detail of a row (phone, e-mail, IBAN, postcode, KvK) that could not be used: it
+    is left out and reported, and the row still lands. An optional field never costs an invoice."""
+
+    line: int
+    column: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class InvoiceLine:
     """One invoice as the client's list shows it today.
 
@@ -53,6 +63,7 @@ class InvoiceLine:
     amount_cents: int
     invoice_date: date | None = None
     paid: bool = False
+    dropped: tuple[DroppedField, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ SAMPLE_BYTES = 64 * 1024
 MAX_LINES_PER_RECORD = 20
 HEADER_SCAN_ROWS = 20
 DELIMITERS = (";", "\t", ",", "|")
+# Hand-edited exports put a space after the separator, also before a quoted cell
+# (`; "€ 1.234,56"`): without skipping it the quotes would be read as part of the amount.
+SKIP_INITIAL_SPACE = True
 _FALLBACK_ERRORS = "debtflow-cp1252-fallback"
 
 
@@ -130,7 +133,9 @@ def sniff_layout(sample: bytes, complete: bool, column_mapping: Mapping[str, str
     partial: ColumnMatch | None = None
     for delimiter in DELIMITERS:
         records = []
-        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for record in csv.reader(
+            io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=SKIP_INITIAL_SPACE
+        ):
             records.append([cell.strip() for cell in record])
             if len(records) >= HEADER_SCAN_ROWS:
                 break
@@ -158,7 +163,11 @@ def missing_header_reason(partial: ColumnMatch | None) -> str:
             "We found no header row with recognisable column names in the first rows; the list needs "
             "at least a debtor number, a debtor name, an invoice number, a due date and an open amount."
         )
-    return f"The header row lacks required columns: {partial.describe_missing()}."
+    return (
+        f"The header row lacks required columns: {partial.describe_missing()}. "
+        f"Headers found: {partial.describe_found()}. Rename the column in the export, or have its "
+        "name added to your column mapping."
+    )
 
 
 class UnreadableRow:
@@ -184,7 +193,7 @@ def csv_rows(stream: PrefixedStream, layout: CsvLayout) -> Iterator[tuple[int, l
         errors=_FALLBACK_ERRORS,
         newline="",
     )
-    reader = csv.reader(text, delimiter=layout.delimiter)
+    reader = csv.reader(text, delimiter=layout.delimiter, skipinitialspace=SKIP_INITIAL_SPACE)
     previous_line = 0
     position = -1
     while True:

@@ -114,6 +114,13 @@ def parse_amount(cell: object) -> int:
         raise InvalidField(f"'{cell}' is not an amount")
     if isinstance(cell, int):
         return cell * 100
+    if type(cell) is float:
+        # Excel stores 19.99 as 19.989999...: a number with at most two decimals is within a
+        # hair of a whole number of cents; anything else is rounded as written, below.
+        scaled = cell * 100
+        cents = round(scaled) if -1e13 < scaled < 1e13 else None
+        if cents is not None and abs(scaled - cents) < 1e-6:
+            return cents
     if isinstance(cell, float | Decimal):
         try:
             exact = cell if isinstance(cell, Decimal) else Decimal(str(cell))
@@ -181,6 +188,15 @@ def _dutch_national_number(text: str) -> str | None:
     return None
 
 
+def _dutch_mobile_digits(text: str) -> str | None:
+    """The nine national digits of what is written as 06 and eight digits (or +31 6 ...), well
+    formed whatever its range; else None."""
+    digits = text.translate(_PHONE_PUNCTUATION).removeprefix("+31").removeprefix("0031").removeprefix("0")
+    if len(digits) == 9 and digits.startswith("6") and digits.isascii() and digits.isdigit():
+        return digits
+    return None
+
+
 @lru_cache(maxsize=16384)
 def is_mobile(e164: str) -> bool:
     """Whether a number can receive SMS: Dutch mobiles are +316..., elsewhere phonenumbers knows."""
@@ -206,6 +222,11 @@ def parse_phone(text: str, region: str) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
+        if (digits := _dutch_mobile_digits(text)) is not None:
+            raise InvalidField(
+                f"'{text}' is written as a Dutch mobile number, but no mobile number starts with "
+                f"06-{digits[1]}: that range is not in use"
+            )
         raise InvalidField(f"'{text}' is not a valid phone number")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
@@ -236,6 +257,19 @@ def parse_dutch_postcode(text: str) -> str:
         return str(stdnum_postcode.validate(text))
     except ValidationError:
         raise InvalidField(f"'{text}' is not a Dutch postcode; write it as 1234 AB") from None
+
+
+_KVK_PUNCTUATION = str.maketrans("", "", " .-\u00a0")
+
+
+def parse_kvk(text: str) -> str:
+    """A Chamber of Commerce (KvK) number: eight digits (`12.34.56.78`, `KvK 12345678`)."""
+    digits = text.translate(_KVK_PUNCTUATION)
+    if digits[:3].casefold() == "kvk":
+        digits = digits[3:].lstrip(":")
+    if len(digits) == 8 and digits.isascii() and digits.isdigit():
+        return digits
+    raise InvalidField(f"'{text}' is not a KvK number; a KvK number has eight digits")
 
 
 # Values of a country column that mean the Netherlands (only Dutch postcodes are checked).

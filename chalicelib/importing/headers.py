@@ -9,6 +9,7 @@ export has both "Openstaand" and "Saldo", the first listed wins.
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -102,6 +103,18 @@ _DESCRIPTIONS: Mapping[str, str] = {
 }
 
 
+# Our fields as a person names them: what `check-list` and header errors print.
+FIELD_NAMES: Mapping[str, str] = {
+    "debtor_id": "debtor number", "name": "debtor name", "first_name": "first name", "infix": "infix",
+    "last_name": "last name", "invoice_number": "invoice number", "invoice_date": "invoice date",
+    "due_date": "due date", "amount": "amount", "open_amount": "open amount", "email": "e-mail",
+    "mobile": "mobile number", "phone": "phone number", "iban": "IBAN", "street": "street",
+    "house_number": "house number", "house_number_suffix": "house number suffix", "postcode": "postcode",
+    "city": "city", "country": "country", "debtor_type": "debtor type", "kvk": "KvK number",
+    "language": "language", "paid": "paid", "status": "status",
+}  # fmt: skip
+
+
 def normalise(text: str) -> str:
     """'Deb.nr.' -> 'debnr', 'E-mailadres' -> 'emailadres', 'Tussenvoegsel(s)' -> 'tussenvoegsels'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -121,13 +134,49 @@ class ColumnMatch:
 
     indexes: Mapping[str, int]  # our field -> column index
     missing: tuple[str, ...]  # required fields (first alternative's name) not found
+    header: tuple[str, ...] = ()  # the candidate row as the file has it
 
     @property
     def complete(self) -> bool:
         return not self.missing
 
     def describe_missing(self) -> str:
-        return "; ".join(_DESCRIPTIONS[name] for name in self.missing)
+        """Each missing field, with the file's header that comes nearest to one of its known
+        names: usually a typo or an abbreviation the synonyms do not have."""
+        used = set(self.indexes.values())
+        unused = [cell for index, cell in enumerate(self.header) if index not in used and normalise(cell)]
+        parts = []
+        for name in self.missing:
+            alternatives = next(group for group in REQUIRED if group[0] == name)
+            near = nearest_synonym(unused, alternatives)
+            if near is None:
+                parts.append(f"{_DESCRIPTIONS[name]}: no header resembles one")
+            else:
+                parts.append(
+                    f"{_DESCRIPTIONS[name]}: '{near[0]}' comes nearest to the known name '{near[1]}'"
+                )
+        return "; ".join(parts)
+
+    def describe_found(self) -> str:
+        return ", ".join(f"'{cell}'" for cell in self.header if cell.strip()) or "none"
+
+
+# How alike a header and a known name must be (difflib's ratio over the normalised texts) to be
+# named as the likely meant column: "Factnr" ~ "factuurnr." 0.8, "Verv. datum" ~ "vervaldatum" 0.9.
+NEAREST_SYNONYM_RATIO = 0.6
+
+
+def nearest_synonym(headers: Sequence[str], fields: Sequence[str]) -> tuple[str, str] | None:
+    """(their header, our known name) most alike among the synonyms of `fields`, or None."""
+    best: tuple[float, str, str] | None = None
+    for header in headers:
+        theirs = normalise(header)
+        for field in fields:
+            for synonym in SYNONYMS[field]:
+                ratio = difflib.SequenceMatcher(None, theirs, normalise(synonym)).ratio()
+                if ratio >= NEAREST_SYNONYM_RATIO and (best is None or ratio > best[0]):
+                    best = (ratio, header, synonym)
+    return None if best is None else (best[1], best[2])
 
 
 def match_columns(header: Sequence[str], column_mapping: Mapping[str, str] | None = None) -> ColumnMatch:
@@ -157,7 +206,7 @@ def match_columns(header: Sequence[str], column_mapping: Mapping[str, str] | Non
     missing = tuple(
         alternatives[0] for alternatives in REQUIRED if not any(name in indexes for name in alternatives)
     )
-    return ColumnMatch(indexes=indexes, missing=missing)
+    return ColumnMatch(indexes=indexes, missing=missing, header=tuple(header))
 
 
 def find_header(

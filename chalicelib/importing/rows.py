@@ -10,7 +10,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from chalicelib.domain.debtor_list import DebtorDetails, DebtorType, InvoiceLine, RejectedRow
+from chalicelib.domain.debtor_list import DebtorDetails, DebtorType, DroppedField, InvoiceLine, RejectedRow
 from chalicelib.importing import fields
 from chalicelib.importing.fields import InvalidField
 from chalicelib.importing.headers import normalise
@@ -38,6 +38,8 @@ _NUMBER_FIELDS = frozenset({"debtor_id", "invoice_number"})
 
 Cell = object  # str from CSV; str, int, float or datetime from Excel
 Outcome = InvoiceLine | RejectedRow | None  # None: a blank, total or repeated header row, skipped
+# A debtor's details and the optional fields left out of them: (our field, reason) pairs.
+Debtor = tuple[DebtorDetails, tuple[tuple[str, str], ...]]
 
 
 def _as_text(value: object) -> str:
@@ -90,7 +92,7 @@ class RowInterpreter:
             *(self._i[name] for name in _DEBTOR_FIELDS)
         )
         self._last_debtor_key: tuple[Cell, ...] | None = None
-        self._last_debtor: DebtorDetails | InvalidFieldAt | None = None
+        self._last_debtor: Debtor | InvalidFieldAt | None = None
         self._capped = tuple(
             (name, index, MAX_NUMBER_CHARS if name in _NUMBER_FIELDS else MAX_TEXT_CHARS)
             for name, index in indexes.items()
@@ -113,7 +115,7 @@ class RowInterpreter:
         try:
             longest = max(map(len, cells))  # type: ignore[arg-type]
         except TypeError:  # Excel numbers and dates among the cells
-            longest = max((len(cell) for cell in cells if type(cell) is str), default=0)
+            longest = max([len(cell) for cell in cells if type(cell) is str], default=0)
         if longest > MAX_NUMBER_CHARS and (too_long := self._too_long(line, cells)) is not None:
             return too_long
         # Cells from a CSV are str; from Excel also numbers and datetimes: strip text only.
@@ -178,15 +180,17 @@ class RowInterpreter:
             return RejectedRow(line=line, column=self.column(debtor.field), reason=debtor.reason)
         if debtor is None:
             return self._incomplete(line, cells, "name" if "name" in self._has else "last_name")
+        details, dropped = debtor
         return InvoiceLine(
             line=line,
-            debtor=debtor,
+            debtor=details,
             invoice_number=invoice_number,
             due_date=due_date,
             open_cents=open_cents,
             amount_cents=amount_cents,
             invoice_date=invoice_date,
             paid=paid,
+            dropped=tuple(DroppedField(line, self.column(name), reason) for name, reason in dropped),
         )
 
     # --- the slower paths: only for rows that are rejected, skipped or new debtors ---------------
@@ -231,30 +235,39 @@ class RowInterpreter:
         status = _as_text(cells[i["status"]]).casefold()
         return status in fields.PAID_STATUSES
 
-    def _debtor(self, debtor_id: str, debtor_cells: tuple[Cell, ...]) -> DebtorDetails | None:
+    def _debtor(self, debtor_id: str, debtor_cells: tuple[Cell, ...]) -> Debtor | None:
         text = dict(zip(_DEBTOR_FIELDS, map(_as_text, debtor_cells), strict=True))
         name = " ".join(part for part in (text["first_name"], text["infix"], text["last_name"]) if part)
         name = name or text["name"]
         if not name:
             return None
-        field = "email"
-        try:
-            email = fields.parse_email(text["email"]) or None if text["email"] else None
-            field = "phone"
-            phone = fields.parse_phone(text["phone"], self._region) if text["phone"] else None
-            field = "mobile"
-            mobile = fields.parse_phone(text["mobile"], self._region) if text["mobile"] else None
-            field = "payer_email"
-            payer_email = fields.parse_email(text["payer_email"]) or None if text["payer_email"] else None
-            field = "iban"
-            iban = fields.parse_iban(text["iban"]) if text["iban"] else None
-            field = "postcode"
+        # Optional details: one that cannot be used is left out with a reason, never the row.
+        dropped: list[tuple[str, str]] = []
+
+        def optional(field: str, parse: Callable[[str], str]) -> str | None:
+            if not text[field]:
+                return None
+            try:
+                return parse(text[field]) or None
+            except InvalidField as error:
+                dropped.append((field, str(error)))
+                return None
+
+        region = self._region
+        email = optional("email", fields.parse_email)
+        phone = optional("phone", lambda raw: fields.parse_phone(raw, region))
+        mobile = optional("mobile", lambda raw: fields.parse_phone(raw, region))
+        payer_email = optional("payer_email", fields.parse_email)
+        iban = optional("iban", fields.parse_iban)
+        country = text["country"].casefold()
+        if country in fields.NETHERLANDS if country else self._check_nl_postcodes:
+            postcode = optional("postcode", fields.parse_dutch_postcode)
+        else:
             postcode = text["postcode"] or None
-            country = text["country"].casefold()
-            if postcode and (country in fields.NETHERLANDS if country else self._check_nl_postcodes):
-                postcode = fields.parse_dutch_postcode(postcode)
-            field = "debtor_type"
-            debtor_type = self._debtor_type(name, text["debtor_type"], text["kvk"])
+        kvk = optional("kvk", fields.parse_kvk)
+        field = "debtor_type"
+        try:
+            debtor_type = self._debtor_type(name, text["debtor_type"], kvk)
             field = "language"
             language = "nl"
             if text["language"]:
@@ -264,7 +277,7 @@ class RowInterpreter:
                 language = found
         except InvalidField as error:
             raise InvalidFieldAt(field, str(error)) from None
-        return DebtorDetails(
+        details = DebtorDetails(
             debtor_id=debtor_id,
             name=name,
             debtor_type=debtor_type,
@@ -280,8 +293,9 @@ class RowInterpreter:
             payer=text["payer"] or None,
             payer_email=payer_email,
         )
+        return details, tuple(dropped)
 
-    def _debtor_type(self, name: str, type_text: str, kvk: str) -> DebtorType:
+    def _debtor_type(self, name: str, type_text: str, kvk: str | None) -> DebtorType:
         """The type column decides; else a KvK number or a business-like name; else the default."""
         if type_text:
             found = fields.DEBTOR_TYPE_VALUES.get(type_text.casefold())

@@ -21,8 +21,9 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
+from chalicelib.domain.debtor_list import DroppedField, InvoiceLine, RejectedRow
 from chalicelib.domain.policies import default_policy
+from chalicelib.services.import_report import NotOpened
 from chalicelib.services.import_upload import (
     AMSTERDAM,
     PAID_ITEMS,
@@ -33,6 +34,7 @@ from chalicelib.services.import_upload import (
     _write_reports,
     apply_list,
     client_of,
+    ledger_summary,
     report_failed_upload,
     save_digests,
 )
@@ -141,6 +143,7 @@ def _import_shard(
         "closed": result.closed,
         "unchanged": result.unchanged,
         "invoices_settled": result.invoices_settled,
+        "not_opened": [[n.debtor_id, n.line, n.balance_cents] for n in result.not_opened],
     }
 
 
@@ -155,6 +158,7 @@ def merged_result(client_id: str, split: dict[str, Any], parts: list[dict[str, A
         accepted=int(split["accepted"]),
         total_open_cents=int(split["total_open_cents"]),
         rejected=[RejectedRow(r["line"], r["column"], r["reason"]) for r in split["rejected"]],
+        dropped=[DroppedField(d["line"], d["column"], d["reason"]) for d in split["fields_dropped"]],
         confirmed=bool(split["confirmed"]),
     )
     for part in parts:
@@ -163,6 +167,10 @@ def merged_result(client_id: str, split: dict[str, Any], parts: list[dict[str, A
         result.closed += part["closed"]
         result.unchanged += int(part["unchanged"])
         result.invoices_settled += int(part["invoices_settled"])
+        result.not_opened += [
+            NotOpened(str(d), int(line), int(cents)) for d, line, cents in part["not_opened"]
+        ]
+    result.not_opened.sort(key=lambda entry: entry.line)
     return result
 
 
@@ -172,11 +180,12 @@ def _finish(cmd: ImportChunk, prefix: str, manifest: dict[str, Any], deps: Impor
     result = merged_result(cmd.client_id, manifest["result"], parts)
     listed = client_of(result.key)
     file_name = listed[2] if listed else PurePosixPath(result.key).name
-    _write_reports(deps.files, cmd.client_id, file_name, result)
+    client = deps.clients.get(cmd.client_id)
+    _write_reports(deps.files, cmd.client_id, file_name, result, client.language if client else "nl")
     deps.ledger.complete(
         cmd.client_id,
         cmd.key,
         cmd.etag,
-        result.to_dict() | {"opened": [], "updated": [], "closed": [], "rejected": []},
+        ledger_summary(result),
     )
     return result

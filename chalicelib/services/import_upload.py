@@ -20,9 +20,6 @@ already knows, it needs no new credentials, and only someone allowed to upload f
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -32,7 +29,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
+from chalicelib.domain.debtor_list import DroppedField, InvoiceLine, RejectedRow
 from chalicelib.domain.dossier import Dossier
 from chalicelib.domain.errors import UploadInProgress
 from chalicelib.domain.households import households
@@ -48,6 +45,7 @@ from chalicelib.domain.reconciliation import (
     reconcile,
 )
 from chalicelib.importing import ImportSettings, UnreadableList, read_debtor_list
+from chalicelib.services.import_report import NotOpened, rejected_rows_csv, write_reports
 from chalicelib.services.import_reversals import import_reversals
 from chalicelib.services.list_chunks import (
     MANIFEST,
@@ -116,6 +114,8 @@ class ImportResult:
     unchanged: int = 0
     invoices_settled: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    dropped: list[DroppedField] = field(default_factory=list)  # optional fields left out; rows landed
+    not_opened: list[NotOpened] = field(default_factory=list)
     confirmed: bool = False
     split: bool = False  # split into shard chunks: the chunk handlers finish the import
     # A storno upload: each reversed direct debit, its reason and what it did (None for a list).
@@ -132,6 +132,7 @@ class ImportResult:
             "rows": self.rows,
             "accepted": self.accepted,
             "rejected_count": len(self.rejected),
+            "fields_dropped_count": len(self.dropped),
             "total_open_cents": self.total_open_cents,
             "dossiers_opened": len(self.opened),
             "dossiers_updated": len(self.updated),
@@ -148,6 +149,13 @@ class ImportResult:
             "updated": self.updated,
             "closed": self.closed,
             "rejected": [{"line": r.line, "column": r.column, "reason": r.reason} for r in self.rejected],
+            "fields_dropped": [
+                {"line": d.line, "column": d.column, "reason": d.reason} for d in self.dropped
+            ],
+            "not_opened": [
+                {"debtor_id": n.debtor_id, "line": n.line, "balance_cents": n.balance_cents}
+                for n in self.not_opened
+            ],
         } | self._extras()
 
     def _extras(self) -> dict[str, Any]:
@@ -158,6 +166,15 @@ class ImportResult:
         if self.households:
             extras["households"] = self.households
         return extras
+
+
+def ledger_summary(result: ImportResult) -> dict[str, Any]:
+    """The report without its lists: those stay in S3, a ledger item must stay far below
+    DynamoDB's 400 KB (a 300k-row list can leave out tens of thousands of phone numbers)."""
+    report = result.to_dict()
+    lists = ("opened", "updated", "closed", "rejected", "fields_dropped", "not_opened")
+    lists_of_some = ("reversed_debits", "households")
+    return report | {key: [] for key in lists} | {key: [] for key in lists_of_some if key in report}
 
 
 class NoListDigests:
@@ -201,10 +218,6 @@ def confirmation_of(key: str) -> str | None:
     return None
 
 
-def report_key(client_id: str, file_name: str, suffix: str) -> str:
-    return f"reports/{client_id}/{file_name}.{suffix}"
-
-
 def import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps, *, delivery: int = 1) -> ImportResult:
     """Import one upload. `delivery` is how often SQS has delivered it (1 the first time): when
     the last delivery fails, a report tells the client before the upload goes to the DLQ."""
@@ -227,10 +240,11 @@ def report_failed_upload(cmd: ImportUpload, deps: ImportDeps) -> None:
     _, client_id, file_name = located
     listed = client_of(confirmation_of(cmd.key) or cmd.key)
     try:
-        if deps.clients.get(client_id) is None:
+        client = deps.clients.get(client_id)
+        if client is None:
             return  # no report under the prefix of a client that does not exist
         result = ImportResult(client_id, cmd.key, status="failed", error=FAILED_REASON)
-        _write_reports(deps.files, client_id, listed[2] if listed else file_name, result)
+        _write_reports(deps.files, client_id, listed[2] if listed else file_name, result, client.language)
     except Exception as error:
         logger.error("the report of a failed upload could not be written: %s", type(error).__name__)
 
@@ -285,15 +299,12 @@ def _import_upload(cmd: ImportUpload, now: datetime, deps: ImportDeps) -> Import
         deps.ledger.split(client_id, cmd.key, cmd.etag)
         return result
     listed = client_of(list_key)
-    _write_reports(deps.files, client_id, listed[2] if listed else file_name, result)
-    # The lists stay in the report in S3; a ledger item must stay far below DynamoDB's 400 KB.
+    _write_reports(deps.files, client_id, listed[2] if listed else file_name, result, client.language)
     deps.ledger.complete(
         client_id,
         cmd.key,
         cmd.etag,
-        result.to_dict()
-        | {"opened": [], "updated": [], "closed": [], "rejected": []}
-        | {name: [] for name in ("reversed_debits", "households") if name in result.to_dict()},
+        ledger_summary(result),
     )
     return result
 
@@ -333,6 +344,7 @@ def _import(
                 result.rejected.append(row)
                 continue
             result.accepted += 1
+            result.dropped.extend(row.dropped)
             if not row.paid:
                 result.total_open_cents += row.open_cents
             if splitter is not None:
@@ -511,6 +523,10 @@ def _queue(
         to_save.append((reconciled, lines))
     elif reconciled.outcome is Outcome.UNCHANGED:
         context.result.unchanged += 1
+    elif reconciled.dossier is None and not context.paid_items:
+        # Listed, yet nothing to collect (credit notes or paid rows only): named, never silent.
+        balance = sum(line.open_cents for line in lines if not line.paid)
+        context.result.not_opened.append(NotOpened(lines[0].debtor.debtor_id, lines[0].line, balance))
 
 
 def _reconcile_known(
@@ -630,30 +646,11 @@ def _record(result: ImportResult, reconciled: Reconciled) -> None:
     }[reconciled.outcome].append(debtor_id)
 
 
-def _write_reports(files: FileStore, client_id: str, file_name: str, result: ImportResult) -> None:
-    files.put(
-        report_key(client_id, file_name, "result.json"),
-        json.dumps(result.to_dict(), indent=2, ensure_ascii=False).encode("utf-8"),
-        "application/json",
+def _write_reports(
+    files: FileStore, client_id: str, file_name: str, result: ImportResult, language: str = "nl"
+) -> None:
+    problems = result.rejected or result.dropped or result.not_opened
+    errors_csv = (
+        rejected_rows_csv(result.rejected, result.dropped, result.not_opened, language) if problems else None
     )
-    if result.rejected:
-        files.put(
-            report_key(client_id, file_name, "errors.csv"),
-            rejected_rows_csv(result.rejected),
-            "text/csv; charset=utf-8",
-        )
-
-
-def rejected_rows_csv(rejected: list[RejectedRow]) -> bytes:
-    """Semicolon CSV with a BOM: Dutch Excel opens it with the right columns and accents."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["regel", "kolom", "reden"])
-    for row in rejected:
-        writer.writerow([row.line, _cell(row.column or ""), _cell(row.reason)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _cell(value: str) -> str:
-    # CSV injection: a cell starting with = + - @ TAB CR LF would run as a formula in Excel.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else value
+    write_reports(files, client_id, file_name, result.to_dict(), errors_csv, language)

@@ -157,6 +157,10 @@ class FileStore(Protocol):
 
     def put(self, key: str, body: bytes, content_type: str) -> None: ...
 
+    def delete(self, key: str) -> None:
+        """Removes the file; nothing happens when there is none."""
+        ...
+
 
 @dataclass(frozen=True)
 class Attachment:

@@ -163,6 +163,16 @@ class LocalStack:
         )
 
 
+def configure_logging() -> None:
+    """One line per record: our own JSON lines (powertools), the libraries' capped as on Lambda
+    before the first client is built (botocore says "Found endpoint ..." for every client)."""
+    from chalicelib.log_setup import one_line_per_record, quiet_third_party_loggers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    quiet_third_party_loggers()
+    one_line_per_record()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run Debtflow's local stack until Ctrl-C.")
     parser.add_argument("--aws-port", type=int, default=5000)
@@ -170,7 +180,7 @@ def main() -> None:
     parser.add_argument("--mollie-port", type=int, default=8100)
     parser.add_argument("--sweep-every", type=float, default=60.0, help="seconds between sweeps")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     from chalicelib import bootstrap
     from infra.local.demo_data import DEMO_CLIENT, DEMO_MOLLIE_KEY
 

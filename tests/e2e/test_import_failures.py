@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from chalicelib.services import import_upload as import_service
+from chalicelib.services.report_language import translate_reason
 from infra.local.demo_data import DEMO_CLIENT
 from tests.conftest import NAMES
 from tests.e2e.conftest import LIST_KEY, Pipeline
@@ -50,4 +51,6 @@ def test_the_last_delivery_of_a_failing_upload_writes_a_report_and_raises(
         .get_object(Bucket=NAMES.bucket, Key=f"reports/{DEMO_CLIENT.client_id}/{name}.result.json")["Body"]
         .read()
     )
-    assert (report["status"], report["error"]) == ("failed", import_service.FAILED_REASON)
+    assert report["status"] == "failed"
+    assert report["error"] == translate_reason(import_service.FAILED_REASON, DEMO_CLIENT.language)
+    assert report["error"].startswith("Wij konden dit bestand niet verwerken")

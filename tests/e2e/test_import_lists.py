@@ -121,3 +121,20 @@ def test_a_large_list_is_split_into_shards_imported_by_the_chunk_handler(
     summary = report("dag1.csv")
     assert (summary["closed"], summary["debtors_unchanged"]) == (["10002"], 11)
     assert pipeline.dossier("10002").status is Status.SETTLED_BY_CLIENT
+
+
+def test_a_corrected_list_under_the_same_name_leaves_no_old_errors_csv_in_s3(pipeline: Pipeline) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    key = f"incoming/{CLUB}/leden.csv"
+    errors = f"reports/{CLUB}/leden.csv.errors.csv"
+    pipeline.upload(key, DEMO_LIST.replace("€ 185,00;€ 185,00\n10002", "€ 185,00;veel\n10002"))
+    pipeline.import_uploads()
+    assert "veel" in s3.get_object(Bucket=NAMES.bucket, Key=errors)["Body"].read().decode("utf-8-sig")
+
+    pipeline.upload(key, DEMO_LIST)  # the corrected list: a new object (ETag) under the same key
+    pipeline.import_uploads()
+
+    assert report("leden.csv")["rejected_count"] == 0
+    assert "Contents" not in s3.list_objects_v2(Bucket=NAMES.bucket, Prefix=errors)
+    summary = s3.get_object(Bucket=NAMES.bucket, Key=f"reports/{CLUB}/leden.csv.summary.txt")["Body"].read()
+    assert summary.decode().startswith("Importverslag van incoming/")

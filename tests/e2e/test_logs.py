@@ -278,3 +278,77 @@ def test_the_canary_story_leaves_no_personal_data_in_any_log(
         f"{what} {value!r}: {next(line for line in text.splitlines() if value in line)[:300]}"
         for value, what in leaks.items()
     )
+
+
+# --- one event's keys never reach the next; one line per record ---------------------------------
+
+
+def test_an_uploads_correlation_id_does_not_stick_to_the_next_events_lines(pipeline: Pipeline) -> None:
+    import io
+
+    import app
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(app.logger.registered_formatter)  # the JSON lines as CloudWatch gets them
+    service = logging.getLogger("debtflow")
+    level = service.level
+    service.setLevel(logging.INFO)  # the tests run at WARNING (tests/conftest.py)
+    service.addHandler(handler)
+    try:
+        pipeline.upload()
+        pipeline.import_uploads()  # appends the upload's correlation id
+        pipeline.sweep_and_act(DAY_0)  # then, in the same process: the sweep and the actions
+    finally:
+        service.removeHandler(handler)
+        service.setLevel(level)
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
+    by_message: dict[str, list[dict[str, object]]] = {}
+    for line in lines:
+        by_message.setdefault(str(line["message"]), []).append(line)
+    [upload] = by_message["upload handled"]
+    assert str(upload["correlation_id"]).startswith("upload:")
+    [sweep] = by_message["due dossiers queued"]
+    assert "correlation_id" not in sweep
+    assert sweep["function_request_id"] != upload["function_request_id"]
+    actions = by_message["dossier action"]
+    assert actions and all(str(a["correlation_id"]).startswith("dossier:") for a in actions)
+
+
+LOCAL_LOGGING = """
+import logging, os
+import boto3
+from infra.local.stack import configure_logging
+configure_logging()
+os.environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+import app
+app.logger.info("our record")
+logging.getLogger("debtflow.local").info("the stack's record")
+boto3.client("s3", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+"""
+
+
+def test_the_local_stack_prints_each_record_once_without_botocore_chatter() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", LOCAL_LOGGING],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+        check=True,
+        env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO"},  # the stage's level, not the tests'
+    )
+    output = (done.stdout + done.stderr).splitlines()
+    assert [line for line in output if "our record" in line] == [
+        line for line in output if line.startswith("{") and '"our record"' in line
+    ]
+    assert len([line for line in output if "our record" in line]) == 1
+    assert len([line for line in output if "the stack's record" in line]) == 1
+    assert not [line for line in output if "Found endpoint" in line or "Found credentials" in line]

@@ -46,6 +46,7 @@ EXPECTED_ACTIONS = {
     | {
         "s3:GetObject",
         "s3:PutObject",
+        "s3:DeleteObject",
         "s3:ListBucket",
         "dynamodb:BatchGetItem",
         "dynamodb:DeleteItem",
@@ -62,6 +63,7 @@ EXPECTED_ACTIONS = {
     | {
         "s3:GetObject",
         "s3:PutObject",
+        "s3:DeleteObject",
         "s3:ListBucket",
         "dynamodb:BatchGetItem",
         "dynamodb:UpdateItem",
@@ -206,6 +208,8 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
     # dead-letters/: why a delivery failed, read by `debtflow dlq` (chalicelib/adapters/dead_letters.py).
     assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "quarantine", "reports", "state")
+    # A new upload under the same name removes the old errors.csv that no longer holds.
+    assert allowed["s3:DeleteObject"] == objects("reports")
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
     # with 403 instead of NoSuchKey, which S3ListDigests.load treats as "no digests".
     assert allowed["s3:ListBucket"] == [j(BUCKET)]
@@ -228,6 +232,7 @@ def test_a_chunk_reads_only_state_and_writes_only_state_reports_and_failure_note
 
     assert sorted(allowed["s3:GetObject"]) == objects("state")
     assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "reports", "state")
+    assert allowed["s3:DeleteObject"] == objects("reports")
     assert allowed["dynamodb:UpdateItem"] == [j(TABLE)]
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ImportChunksQueue", "Arn"]})]

@@ -13,7 +13,7 @@ import pytest
 
 from infra import package
 
-LAYER_SITE_PACKAGES = "python/lib/python3.11/site-packages"
+LAYER_SITE_PACKAGES = f"python/lib/{package.LAMBDA_RUNTIME}/site-packages"
 
 
 def names(path: Path) -> set[str]:
@@ -72,6 +72,26 @@ def test_the_template_uses_the_layer_for_every_function(template: dict[str, Any]
     for function in functions.values():
         assert function["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}]
         assert function["Properties"]["CodeUri"] == "./deployment.zip"
+
+
+def test_every_function_runs_python_3_13_whose_layer_was_built_for_it(
+    template: dict[str, Any], package_dir: Path
+) -> None:
+    # python3.11 is deprecated on 2027-06-30 and blocked for new functions from 2027-07-31.
+    functions = [v for v in template["Resources"].values() if v["Type"] == "AWS::Serverless::Function"]
+    assert {f["Properties"]["Runtime"] for f in functions} == {"python3.13"}
+    # Compiled dependencies (markupsafe, charset_normalizer...) must be Lambda's CPython 3.13 builds.
+    extensions = [n for n in names(package_dir / "layer-deployment.zip") if n.endswith(".so")]
+    assert extensions
+    for extension in extensions:
+        assert extension.startswith("python/lib/python3.13/"), extension
+        assert "cpython-313-x86_64-linux-gnu" in extension or ".abi3." in extension, extension
+
+
+def test_packaging_from_another_python_is_refused_with_the_reason() -> None:
+    package.check_python((3, 13))
+    with pytest.raises(RuntimeError, match=r"the functions run python3\.13"):
+        package.check_python((3, 11))
 
 
 def test_cfn_lint_finds_nothing_in_the_generated_template(package_dir: Path) -> None:

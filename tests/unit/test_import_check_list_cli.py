@@ -12,7 +12,7 @@ import pytest
 from chalicelib.cli import check_list
 
 LISTS = Path(__file__).parent.parent / "fixtures" / "lists"
-TOTAL_BY_INVOICE_AMOUNT = 241_250  # the Factuurbedrag column of the three accepted rows
+TOTAL_BY_INVOICE_AMOUNT = 251_245  # the Factuurbedrag column of the four accepted rows
 
 
 def run(*argv: str) -> int:
@@ -26,17 +26,20 @@ def run(*argv: str) -> int:
 
 def test_json_summary_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(str(LISTS / "exact_online.csv"), "--json", "--client", "42") == 0
-    assert json.loads(capsys.readouterr().out) == {
+    summary = json.loads(capsys.readouterr().out)
+    assert summary == {
         "rows": 5,
-        "accepted": 3,
-        "debtors": 2,
-        "invoices": 3,
-        "total_open_cents": 123456 + 60500 - 1250,
-        "rejected": [
-            {"line": 7, "column": "E-mailadres", "reason": "'jansen@jansenzn' is not a valid e-mail address"},
-            {"line": 8, "column": "Openstaand", "reason": "the open amount is empty"},
+        "accepted": 4,
+        "debtors": 3,
+        "invoices": 4,
+        "total_open_cents": 123456 + 60500 - 1250 + 9995,
+        "columns": summary["columns"],
+        "rejected": [{"line": 8, "column": "Openstaand", "reason": "the open amount is empty"}],
+        "fields_dropped": [
+            {"line": 7, "column": "E-mailadres", "reason": "'jansen@jansenzn' is not a valid e-mail address"}
         ],
     }
+    assert summary["columns"]["debtor_id"] == "Relatiecode"
 
 
 def test_readable_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,12 +61,49 @@ def test_garbage_exits_2_with_the_reason_and_no_traceback(
     assert run(str(tmp_path / "missing.csv")) == 2
 
 
-def test_without_aws_it_says_it_uses_the_default_mapping(
+def test_it_prints_the_mapping_it_used_in_words_and_never_the_table_name_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    assert run(str(LISTS / "exact_online.csv")) == 0
+    captured = capsys.readouterr()
+    assert "set TABLE_NAME" not in captured.err + captured.out
+    assert captured.err == ""
+    assert "    debtor number        <- column 'Relatiecode' (a usual name)" in captured.out
+    assert "    open amount          <- column 'Openstaand' (a usual name)" in captured.out
+
+
+def test_a_named_client_whose_mapping_cannot_be_read_is_said_plainly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("TABLE_NAME", raising=False)
     assert run(str(LISTS / "exact_online.csv"), "--json", "--client", "42") == 0
-    assert "using the default column mapping" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "client 42's own column mapping was not read" in err
+    assert "default column mapping" not in err
+
+
+def test_text_mode_caps_the_rejected_rows_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "".join(f"{n};Lid {n};F{n};31-10-2026;veel\n" for n in range(1, 31))
+    listed = tmp_path / "lijst.csv"
+    listed.write_text("Relatiecode;Naam;Factuurnummer;Vervaldatum;Openstaand\n" + rows, encoding="utf-8")
+    assert run(str(listed)) == 0
+    out = capsys.readouterr().out
+    assert "  rejected:   30" in out
+    assert out.count("is not an amount") == 20
+    assert "    ... and 10 more rejected rows (--show N, or --json for all)" in out
+    assert run(str(listed), "--show", "40") == 0
+    assert capsys.readouterr().out.count("is not an amount") == 30
+
+
+def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        run("--help")
+    out = capsys.readouterr().out
+    assert "0  the list is readable" in out
+    assert "2  the file cannot be read as a debtor list" in out
 
 
 def test_with_aws_it_reads_the_clients_column_mapping(
@@ -79,5 +119,5 @@ def test_with_aws_it_reads_the_clients_column_mapping(
     monkeypatch.setattr(bootstrap, "client_directory", lambda: FakeClientDirectory(mapped))
     assert run(str(LISTS / "exact_online.csv"), "--json", "--client", CLUB.client_id) == 0
     captured = capsys.readouterr()
-    assert f"using client {CLUB.client_id}'s column mapping" in captured.err
+    assert captured.err == ""
     assert json.loads(captured.out)["total_open_cents"] == TOTAL_BY_INVOICE_AMOUNT

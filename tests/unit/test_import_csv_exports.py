@@ -32,6 +32,11 @@ def rejected(outcomes: list[InvoiceLine | RejectedRow]) -> list[tuple[int, str |
     return [(o.line, o.column, o.reason) for o in outcomes if isinstance(o, RejectedRow)]
 
 
+def dropped(outcomes: list[InvoiceLine | RejectedRow]) -> list[tuple[int, str | None, str]]:
+    """Optional fields left out of rows that landed."""
+    return [(d.line, d.column, d.reason) for o in accepted(outcomes) for d in o.dropped]
+
+
 def test_exact_online_list_with_title_lines_bom_and_a_total_row() -> None:
     with (LISTS / "exact_online.csv").open("rb") as stream:
         reader = read_debtor_list(stream, "exact_online.csv", CONSUMERS_BY_DEFAULT)
@@ -40,7 +45,7 @@ def test_exact_online_list_with_title_lines_bom_and_a_total_row() -> None:
     assert reader.header[0] == "Relatiecode"
     assert reader.columns["open_amount"] == "Openstaand"
     assert reader.rows_seen == 7  # five rows, a blank line and the total row
-    first, second, credit = accepted(outcomes)
+    first, second, credit, jansen = accepted(outcomes)
     assert first.line == 4
     assert first.debtor.debtor_id == "1001"
     assert first.debtor.name == "Bakkerij De Gouden Korrel B.V."
@@ -56,10 +61,10 @@ def test_exact_online_list_with_title_lines_bom_and_a_total_row() -> None:
         "+31206234567",
         None,
     )  # a landline: no SMS
-    assert rejected(outcomes) == [
-        (7, "E-mailadres", "'jansen@jansenzn' is not a valid e-mail address"),
-        (8, "Openstaand", "the open amount is empty"),
-    ]
+    # A broken e-mail address costs the address, not the invoice.
+    assert (jansen.line, jansen.debtor.email) == (7, None)
+    assert dropped(outcomes) == [(7, "E-mailadres", "'jansen@jansenzn' is not a valid e-mail address")]
+    assert rejected(outcomes) == [(8, "Openstaand", "the open amount is empty")]
 
 
 def test_twinfield_list_in_windows_1252() -> None:
@@ -67,16 +72,18 @@ def test_twinfield_list_in_windows_1252() -> None:
         reader = read_debtor_list(stream, "twinfield.csv", CONSUMERS_BY_DEFAULT)
         outcomes = list(reader)
     assert reader.encoding == "cp1252"
-    zoe, garage = accepted(outcomes)
+    zoe, bad_iban, garage = accepted(outcomes)
+    assert bad_iban.debtor.iban is None
     assert zoe.debtor.name == "Brasserie Zoë"
     assert zoe.debtor.iban == "NL91ABNA0417164300"
     assert (zoe.open_cents, zoe.amount_cents) == (75000, 100000)
     assert garage.debtor.name == "Garage Eén V.O.F."
     assert garage.debtor.debtor_type is DebtorType.BUSINESS
     assert garage.debtor.iban == "NL20INGB0001234567"
-    assert rejected(outcomes) == [
+    assert dropped(outcomes) == [
         (3, "IBAN", "'NL91ABNA0417164301' is not a valid IBAN (the check digits do not match)")
     ]
+    assert rejected(outcomes) == []
 
 
 def test_moneybird_comma_separated_with_english_headers() -> None:
@@ -94,12 +101,13 @@ def test_moneybird_comma_separated_with_english_headers() -> None:
 
 def test_e_boekhouden_tab_separated_with_other_date_notations() -> None:
     outcomes = read("eboekhouden.tsv")
-    (stichting,) = accepted(outcomes)
+    stichting, short_phone = accepted(outcomes)
+    assert short_phone.debtor.phone_e164 is None
     assert stichting.debtor.debtor_type is DebtorType.BUSINESS
     assert stichting.debtor.phone_e164 == "+31612345678"
     assert stichting.due_date == date(2026, 11, 30)
+    assert dropped(outcomes) == [(3, "Mobiel", "'12345' is not a valid phone number")]
     assert rejected(outcomes) == [
-        (3, "Mobiel", "'12345' is not a valid phone number"),
         (4, "Vervaldatum", "'13-13-2026' is not a date; write it as dd-mm-yyyy, e.g. 31-10-2026"),
     ]
 
@@ -117,7 +125,8 @@ def test_snelstart_stray_quotes_trailing_columns_and_total_label() -> None:
 
 def test_afas_split_address_type_column_kvk_language_and_paid_column() -> None:
     outcomes = read("afas.csv", ImportSettings())
-    advies, sanne, pieter = accepted(outcomes)
+    advies, sanne, pieter, short_postcode = accepted(outcomes)
+    assert short_postcode.debtor.postcode is None
     assert advies.debtor.debtor_type is DebtorType.BUSINESS
     assert advies.debtor.street == "Keizersgracht 123A"
     assert advies.debtor.postcode == "1015 CJ"
@@ -127,8 +136,8 @@ def test_afas_split_address_type_column_kvk_language_and_paid_column() -> None:
     assert pieter.debtor.postcode == "2000"  # a Belgian postcode is not checked as Dutch
     assert pieter.debtor.street == "Meir 12 bus 3"
     assert pieter.debtor.language == "en"
+    assert dropped(outcomes) == [(5, "Postcode", "'12AB' is not a Dutch postcode; write it as 1234 AB")]
     assert rejected(outcomes) == [
-        (5, "Postcode", "'12AB' is not a Dutch postcode; write it as 1234 AB"),
         (6, "Particulier/Zakelijk", "'onbekend' is not a debtor type; use particulier or zakelijk"),
     ]
 
@@ -167,9 +176,22 @@ def test_missing_required_columns_are_named() -> None:
     with pytest.raises(UnreadableList) as raised:
         read_text("Klantnummer;Naam;Bedrag\n1;Els Kok;10,00\n")
     assert raised.value.reason == (
-        "The header row lacks required columns: an invoice number (e.g. 'Factuurnummer'); "
-        "a due date (e.g. 'Vervaldatum') or an invoice date ('Factuurdatum')."
+        "The header row lacks required columns: an invoice number (e.g. 'Factuurnummer'): no header "
+        "resembles one; a due date (e.g. 'Vervaldatum') or an invoice date ('Factuurdatum'): no header "
+        "resembles one. Headers found: 'Klantnummer', 'Naam', 'Bedrag'. Rename the column in the "
+        "export, or have its name added to your column mapping."
     )
+
+
+def test_a_missing_column_names_the_header_that_comes_nearest() -> None:
+    with pytest.raises(UnreadableList) as raised:
+        read_text("Klantnummer;Naam;Factnr;Verv. datum;Bedrag\n1;Els Kok;F1;31-10-2026;10,00\n")
+    assert (
+        "an invoice number (e.g. 'Factuurnummer'): 'Factnr' comes nearest to the known name 'factuurnr.'"
+        in (raised.value.reason)
+    )
+    assert "'Verv. datum' comes nearest to the known name 'vervaldatum'" in raised.value.reason
+    assert "Headers found: 'Klantnummer', 'Naam', 'Factnr', 'Verv. datum', 'Bedrag'." in raised.value.reason
 
 
 def test_a_repeated_header_and_empty_rows_are_skipped_and_lines_stay_physical() -> None:

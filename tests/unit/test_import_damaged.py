@@ -135,7 +135,7 @@ def test_the_import_reports_a_damaged_workbook_instead_of_raising() -> None:
     assert result.status == "rejected_file"
     report = world.report("lijst.xlsx")
     assert report["status"] == "rejected_file"
-    assert str(report["error"]).startswith("This Excel file is damaged")
+    assert str(report["error"]).startswith("Dit Excel-bestand is beschadigd")  # the club reads Dutch
     # Nothing of a rejected file is imported, and the report does not pretend otherwise.
     assert (report["accepted"], report["rows"], report["dossiers_opened"]) == (0, 0, 0)
     assert world.dossiers.debtor_index(CLUB.client_id) == {}
@@ -257,10 +257,10 @@ def test_a_failure_on_the_last_delivery_tells_the_client_and_still_reaches_the_d
         import_upload(upload, NOW, deps, delivery=UPLOAD_DELIVERIES)
     report = world.report("lijst.csv")
     assert report["status"] == "failed"
-    error = str(report["error"])
-    assert "could not process this file" in error
-    assert "team has been alerted" in error
-    assert "upload it again later" in error and "contact us" in error
+    error = str(report["error"])  # in Dutch: the club's language
+    assert "konden dit bestand niet verwerken" in error
+    assert "team is gewaarschuwd" in error
+    assert "upload het later opnieuw" in error and "contact met ons op" in error
     assert report["accepted"] == 0
 
 

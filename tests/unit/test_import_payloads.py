@@ -9,7 +9,7 @@ import io
 import pytest
 
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType, RejectedRow
-from chalicelib.services.import_upload import rejected_rows_csv
+from chalicelib.services.import_report import rejected_rows_csv
 from chalicelib.services.message_content import email_for_client, email_for_debtor
 from tests.builders import CLUB, dossier, invoice
 
@@ -54,5 +54,5 @@ def test_a_hostile_debtor_name_is_harmless_in_the_email_to_the_client() -> None:
 def test_a_formula_in_the_errors_csv_is_neutralised(value: str, expected: str) -> None:
     body = rejected_rows_csv([RejectedRow(12, value, value)]).decode("utf-8-sig")
     [header, row] = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))
-    assert header == ["regel", "kolom", "reden"]
-    assert row == ["12", expected, expected]
+    assert header == ["regel", "kolom", "gevolg", "reden"]
+    assert row == ["12", expected, "rij niet geïmporteerd", expected]

@@ -130,7 +130,9 @@ def test_a_split_list_gives_the_same_dossiers_and_report_as_one_invocation() -> 
     assert (report["rows"], report["accepted"], report["rejected_count"]) == (65, 64, 1)
     assert (report["dossiers_opened"], report["dossiers_updated"], report["dossiers_closed"]) == (2, 1, 10)
     assert report["debtors_unchanged"] == 29
-    assert report["rejected"] == [{"line": 34, "column": "Openstaand", "reason": "the open amount is empty"}]
+    assert report["rejected"] == [
+        {"line": 34, "column": "Openstaand", "reason": "het openstaande bedrag is leeg"}
+    ]
     assert sharded.state() == single.state()
     assert sharded.state()["20000"] == ("settled_by_client", 0, [])
     assert sharded.state()["20011"] == ("open", 3_000, ["C-20011", "D-20011"])

@@ -1,12 +1,15 @@
-"""An Excel export: date cells, number cells, a title row, streamed with openpyxl read-only."""
+"""An Excel export: date cells, number cells, a title row; read with calamine, or streamed with
+openpyxl read-only above the size calamine may load whole."""
 
 from __future__ import annotations
 
 import io
 from datetime import date, datetime
 
+import pytest
+
 from chalicelib.domain.debtor_list import InvoiceLine, RejectedRow
-from chalicelib.importing import ImportSettings, read_debtor_list
+from chalicelib.importing import ImportSettings, read_debtor_list, xlsx_source
 
 
 def workbook_bytes() -> bytes:
@@ -29,7 +32,22 @@ def workbook_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_xlsx_with_date_cells_and_number_cells() -> None:
+@pytest.fixture(params=["calamine", "openpyxl"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every reading test runs on both readers: they must agree cell for cell."""
+    if request.param == "openpyxl":
+        monkeypatch.setattr(xlsx_source, "CALAMINE_MAX_SHEET_BYTES", 0)
+    return str(request.param)
+
+
+def test_the_reader_is_chosen_by_the_size_of_the_sheets(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = workbook_bytes()
+    assert xlsx_source.XlsxSource(io.BytesIO(data), {}, 1000).engine == "calamine"
+    monkeypatch.setattr(xlsx_source, "CALAMINE_MAX_SHEET_BYTES", 100)  # this sheet's XML is larger
+    assert xlsx_source.XlsxSource(io.BytesIO(data), {}, 1000).engine == "openpyxl"
+
+
+def test_xlsx_with_date_cells_and_number_cells(engine: str) -> None:
     reader = read_debtor_list(io.BytesIO(workbook_bytes()), "openstaand.xlsx", ImportSettings())
     outcomes = list(reader)
     assert reader.format == "xlsx"
@@ -49,7 +67,7 @@ def test_xlsx_with_date_cells_and_number_cells() -> None:
     assert reader.rows_seen == 4
 
 
-def test_xlsx_from_an_unseekable_stream_is_spooled() -> None:
+def test_xlsx_from_an_unseekable_stream_is_spooled(engine: str) -> None:
     class Pipe(io.RawIOBase):
         def __init__(self, data: bytes) -> None:
             self._data = io.BytesIO(data)

@@ -33,6 +33,6 @@ def test_mollies_replay_warning_through_the_root_logger_is_dropped() -> None:
     replayed = root.makeRecord(
         "root", logging.WARNING, mollie_base.__file__, 64, "Idempotency-Key %s", ("k",), None
     )
-    assert root.filter(replayed) is False
+    assert not root.filter(replayed)
     ours = root.makeRecord("root", logging.WARNING, __file__, 1, "ours", (), None)
-    assert root.filter(ours) is True
+    assert root.filter(ours)  # Python 3.12+ answers with the record itself, before that True

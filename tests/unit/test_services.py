@@ -124,8 +124,8 @@ def test_a_rejected_row_is_reported_with_its_line_and_the_good_rows_still_land(w
     [rejected] = result.rejected
     assert (rejected.line, rejected.column) == (4, "Openstaand")
     errors_csv = world.files.files[f"reports/{CLUB.client_id}/openstaand.csv.errors.csv"].decode("utf-8-sig")
-    assert errors_csv.splitlines()[0] == "regel;kolom;reden"
-    assert errors_csv.splitlines()[1].startswith("4;Openstaand;")
+    assert errors_csv.splitlines()[0] == "regel;kolom;gevolg;reden"
+    assert errors_csv.splitlines()[1].startswith("4;Openstaand;rij niet geïmporteerd;")
 
 
 def test_an_unknown_client_prefix_imports_nothing_and_says_why(world: World) -> None:
