@@ -26,8 +26,11 @@ from chalicelib.domain.errors import (
     UnknownClient,
 )
 from chalicelib.log_setup import quiet_third_party_loggers
+from chalicelib.web.debtor_routes import debtor_pages
 
 app = Chalice(app_name="debtflow")
+# The debtor's own page (server-rendered, public, reached through the personal link).
+app.register_blueprint(debtor_pages)
 logger = Logger(service="debtflow")
 # Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
 quiet_third_party_loggers()

@@ -88,6 +88,7 @@ def payment_link_for(
     installment: int | None = None,
     expires_at: datetime | None = None,
     actor: str = "dunning",
+    redirect_url: str | None = None,
 ) -> PaymentLink:
     """The dossier's one open link for what is due now: the current one when it still fits,
     else a new Mollie payment link, the old one retired in the dossier (and still credited if
@@ -111,7 +112,8 @@ def payment_link_for(
         client,
         amount_cents=amount,
         description=link_description(client, dossier, installment),
-        redirect_url=client.redirect_url,
+        # Where Mollie sends the debtor after paying: the client's site, or the debtor's own page.
+        redirect_url=redirect_url or client.redirect_url,
         webhook_url=webhook_url(public_api_url, client.client_id),
         expires_at=expires,
         idempotency_key=key,

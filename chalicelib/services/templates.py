@@ -12,6 +12,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 # app.py and templates/ sit side by side in the repository and, through vendor/, in the Lambda package.
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGES = ("nl", "en")
+# Facts a template may use that not every message has: the debtor's page link goes only into
+# messages to a debtor that were given one.
+OPTIONAL = {"page_url": ""}
 
 
 @cache
@@ -29,7 +32,7 @@ def render_email(template: str, language: str, context: dict[str, Any]) -> tuple
     lang = language if language in LANGUAGES else "nl"
     env = environment()
     text_template = env.get_template(f"email/{lang}/{template}.txt")
-    full_context = {**context, "lang": lang}
+    full_context = {**OPTIONAL, **context, "lang": lang}
     subject = "".join(text_template.blocks["subject"](text_template.new_context(full_context))).strip()
     text = text_template.render(full_context).split("\n", 1)[1].lstrip("\n")
     html = env.get_template(f"email/{lang}/{template}.html").render(full_context)
@@ -41,7 +44,7 @@ def render_text(kind: str, template: str, language: str, context: dict[str, Any]
     block gives an empty subject and the whole text."""
     lang = language if language in LANGUAGES else "nl"
     text_template = environment().get_template(f"{kind}/{lang}/{template}.txt")
-    full_context = {**context, "lang": lang}
+    full_context = {**OPTIONAL, **context, "lang": lang}
     if "subject" not in text_template.blocks:
         return "", text_template.render(full_context).strip()
     subject = "".join(text_template.blocks["subject"](text_template.new_context(full_context))).strip()
