@@ -97,6 +97,9 @@ def payment_link_for(
     current = dossier.payment_link
     if (
         current is not None
+        # A link that returns to the debtor's page is made for the page; one from a message
+        # returns to the client's site.
+        and redirect_url is None
         and current.amount_cents == amount
         and current.installment == installment
         and (current.expires_at is None or current.expires_at - now > REUSE_MARGIN)
@@ -107,6 +110,8 @@ def payment_link_for(
     facts = f"{client.client_id}:{dossier.debtor_id}:step{step}:{amount}:until{expires.date().isoformat()}"
     if installment is not None:
         facts += f":installment{installment}"
+    if redirect_url is not None:
+        facts += f":returns-to:{redirect_url}"
     key = idempotency_key(facts)
     created = gateway.create_payment_link(
         client,
