@@ -27,6 +27,7 @@ from chalicelib.domain.errors import (
     UnknownClient,
 )
 from chalicelib.log_setup import one_line_per_record, quiet_third_party_loggers
+from chalicelib.web.debtor_routes import debtor_pages
 
 # Chalice would add its own plain-text handler to the "debtflow" logger beside powertools' JSON
 # one: every line twice. powertools' Logger is the one that writes.
@@ -34,6 +35,8 @@ app = Chalice(app_name="debtflow", configure_logs=False)
 # Mollie's webhook: on AWS it runs in a function and role of its own (chalicelib/mollie_webhook.py);
 # here it is served with the other routes, at the same path, by the same code.
 mollie_webhook.register(app)
+# The debtor's own page (server-rendered, public, reached through the personal link).
+app.register_blueprint(debtor_pages)
 logger = Logger(service="debtflow")
 one_line_per_record()
 # Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.

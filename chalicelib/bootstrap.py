@@ -20,12 +20,14 @@ if TYPE_CHECKING:
     from chalicelib.services.import_upload import ImportDeps
     from chalicelib.services.ports import (
         ActionQueue,
+        BadTokenCounter,
         ClientDirectory,
         DossierRepository,
         FileStore,
         Mailer,
         PaymentGateway,
         PaymentLinkRegistry,
+        PersonalLinkStore,
         SentEmailIndex,
         SmsSender,
         UploadLedger,
@@ -192,8 +194,25 @@ def action_deps() -> ActionDeps:
         letters=PdfLetterRenderer(),
         links=payment_link_registry(),
         sent_emails=sent_email_index(),
+        personal_links=personal_link_store(),
         public_api_url=settings().public_api_url,
     )
+
+
+@cache
+def personal_link_store() -> PersonalLinkStore:
+    from chalicelib.adapters.personal_links import DynamoPersonalLinkStore
+
+    _bind_table()
+    return DynamoPersonalLinkStore()
+
+
+@cache
+def bad_token_counter() -> BadTokenCounter:
+    from chalicelib.adapters.personal_links import DynamoBadTokenCounter
+
+    _bind_table()
+    return DynamoBadTokenCounter()
 
 
 @cache
@@ -229,6 +248,23 @@ def reconciliation_deps() -> ReconciliationDeps:
     )
 
 
+@cache
+def page_signing_key() -> bytes:
+    """The key that signs the debtor page's session cookies and form tokens. On AWS an SSM
+    SecureString (`PAGE_SIGNING_KEY_PARAMETER`); locally `PAGE_SIGNING_KEY`; otherwise a random
+    key for this process only (sessions then end with the process: fine locally, and a deployed
+    stage sets the parameter)."""
+    import secrets
+
+    parameter = os.environ.get("PAGE_SIGNING_KEY_PARAMETER")
+    if parameter:
+        from chalicelib.adapters.ssm_secrets import SsmSecrets
+
+        return SsmSecrets().get(parameter).encode()
+    configured = os.environ.get("PAGE_SIGNING_KEY")
+    return configured.encode() if configured else secrets.token_bytes(32)
+
+
 def reset() -> None:
     """Forget every built adapter, e.g. after the environment changed (tests, local stack)."""
     from chalicelib.adapters.aws_clients import client
@@ -246,6 +282,9 @@ def reset() -> None:
         action_queue,
         sms_sender,
         sent_email_index,
+        personal_link_store,
+        bad_token_counter,
+        page_signing_key,
         client,
     ):
         factory.cache_clear()

@@ -8,12 +8,14 @@ import io
 import itertools
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, BinaryIO
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import ConcurrentChange, PaymentProviderUnavailable
+from chalicelib.domain.personal_links import PersonalLink
 from chalicelib.services.ports import (
     CLAIM_LEASE,
     Claim,
@@ -382,6 +384,34 @@ class FakeSentEmailIndex:
         return self.recipients.get(message_id)
 
 
+class FakePersonalLinkStore:
+    def __init__(self) -> None:
+        self.links: dict[str, PersonalLink] = {}
+
+    def add(self, digest: str, link: PersonalLink) -> None:
+        self.links[digest] = link
+
+    def find(self, digest: str) -> PersonalLink | None:
+        return self.links.get(digest)
+
+    def revoke(self, digest: str) -> None:
+        if digest in self.links:
+            self.links[digest] = replace(self.links[digest], revoked=True)
+
+
+class FakeBadTokenCounter:
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def add(self, source: str, now: datetime) -> int:
+        key = (source, now.strftime("%Y%m%dT%H%M"))
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]
+
+    def current(self, source: str, now: datetime) -> int:
+        return self.counts.get((source, now.strftime("%Y%m%dT%H%M")), 0)
+
+
 def fake_action_deps(
     dossiers: FakeDossierRepository,
     clients: FakeClientDirectory,
@@ -392,6 +422,7 @@ def fake_action_deps(
     files: FakeFileStore | None = None,
     links: FakePaymentLinkRegistry | None = None,
     sent_emails: FakeSentEmailIndex | None = None,
+    personal_links: FakePersonalLinkStore | None = None,
 ) -> Any:
     """Every port of a dossier use case, the ones a test does not look at made fresh."""
     from chalicelib.adapters.letters import PdfLetterRenderer
@@ -407,5 +438,6 @@ def fake_action_deps(
         letters=PdfLetterRenderer(),
         links=links or FakePaymentLinkRegistry(),
         sent_emails=sent_emails or FakeSentEmailIndex(),
+        personal_links=personal_links or FakePersonalLinkStore(),
         public_api_url="https://api.debtflow.example",
     )

@@ -8,6 +8,8 @@ Item collections (PK):
   redelivered S3 notification imports nothing twice;
 - `CLIENTS`: one entry per client (SK `<client_id>`), so daily jobs list clients with a Query;
 - `PAYLINK#<client>#<link_id>`: which dossier a Mollie payment link belongs to (SK `LINK`);
+- `PAGELINK#<sha256 of token>`: a debtor's personal link (SK `LINK`), removed by the TTL after it
+  expired; `PROBE#<hashed source>`: failed link visits of one source in one minute (SK the minute);
 - `SESMSG#<message id>`: which dossier an e-mail SES accepted was for (SK `MESSAGE`), so a bounce
   or complaint finds its dossier; expires (TTL `expires_at`) when SES feedback can no longer come.
 GSIs: `by_client` (listing for the dashboard) and the sparse, sharded `due` index that the sweep
@@ -129,6 +131,20 @@ class SentEmailItem(TableItem):
     expires_at = NumberAttribute()
 
 
+class PersonalLinkItem(TableItem):
+    """A debtor's personal link; removed by the table's TTL some time after it expired."""
+
+    body = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class BadTokenItem(TableItem):
+    """Failed personal-link visits of one source in one minute; removed by the TTL."""
+
+    failures = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+
 MODELS: tuple[type[Model], ...] = (
     TableItem,
     DossierItem,
@@ -137,6 +153,8 @@ MODELS: tuple[type[Model], ...] = (
     UploadItem,
     PaymentLinkItem,
     SentEmailItem,
+    PersonalLinkItem,
+    BadTokenItem,
 )
 
 

@@ -48,6 +48,7 @@ from chalicelib.services.message_content import (
     term_note,
 )
 from chalicelib.services.payments import payment_link_for
+from chalicelib.services.personal_links import issue_personal_link
 from chalicelib.services.ports import (
     ClientDirectory,
     DossierRepository,
@@ -58,6 +59,7 @@ from chalicelib.services.ports import (
     Mailer,
     PaymentGateway,
     PaymentLinkRegistry,
+    PersonalLinkStore,
     SentEmailIndex,
     Sms,
     SmsSender,
@@ -98,6 +100,8 @@ class ActionDeps:
     links: PaymentLinkRegistry
     # Which dossier an SES message id belongs to, for bounces (services/email_feedback.py).
     sent_emails: SentEmailIndex
+    # The debtors' personal links to their own page (services/personal_links.py).
+    personal_links: PersonalLinkStore
     public_api_url: str
 
     @property
@@ -256,6 +260,8 @@ def _send_messages(
         public_api_url=deps.public_api_url,
         actor=ACTOR,
     )
+    # The debtor's own page: amounts, paying, a plan or a dispute, without replying by e-mail.
+    page_url = issue_personal_link(dossier, now, deps.personal_links, deps.public_api_url)
     base = f"{client.client_id}/{dossier.debtor_id}/{step.step}"
     outgoing: list[_Outgoing] = []
     for message in planned:
@@ -267,13 +273,14 @@ def _send_messages(
                 payment.checkout_url,
                 letter_follows=letter is not None,
                 costs_reason=_costs_reason(client, dossier),
+                page_url=page_url,
             )
             copy = f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}"
             outgoing.append(
                 _Outgoing(message.channel, message.template, f"sent/{base}-email.txt", email=email, copy=copy)
             )
         elif message.channel is Channel.SMS:
-            sms = sms_for_debtor(client, dossier, message.template, payment.checkout_url)
+            sms = sms_for_debtor(client, dossier, message.template, payment.checkout_url, page_url)
             outgoing.append(
                 _Outgoing(
                     message.channel,
@@ -285,7 +292,9 @@ def _send_messages(
             )
         elif message.channel is Channel.LETTER and letter is not None:
             pdf = deps.letters.render(
-                fourteen_day_letter_for(client, dossier, letter, message.template, payment.checkout_url)
+                fourteen_day_letter_for(
+                    client, dossier, letter, message.template, payment.checkout_url, page_url
+                )
             )
             outgoing.append(_Outgoing(message.channel, message.template, f"outbox/{base}.pdf", pdf=pdf))
 

@@ -139,6 +139,7 @@ def email_for_debtor(
         {
             **dossier_facts(client, dossier),
             "payment_url": payment_url,
+            "page_url": "",
             "letter_follows": False,
             "costs_reason": "",
             **extra,
@@ -219,9 +220,12 @@ def sms_sender_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9 ]", "", name).strip()[:11].strip() or "Debtflow"
 
 
-def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url: str) -> Sms:
+def sms_for_debtor(
+    client: Client, dossier: Dossier, template: str, payment_url: str, page_url: str = ""
+) -> Sms:
     """Creditor name, reference and link only: an SMS shows on a lock screen, so no amounts
-    (DOMAIN.md §8); the amounts are behind the link."""
+    (DOMAIN.md §8); the amounts are behind the link. With a personal page link, that link
+    replaces the payment link: the page shows the amounts and pays."""
     if not dossier.debtor.mobile_e164:
         raise ValueError("the debtor has no mobile number")
     _, text = render_text(
@@ -231,7 +235,7 @@ def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url:
         {
             "client_name": client.name,
             "reference": dossier.debtor_id,
-            "payment_url": payment_url,
+            "payment_url": page_url or payment_url,
             "words": wording(language_of(client, dossier), club=client.club),
         },
     )
@@ -244,7 +248,12 @@ def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url:
 
 
 def fourteen_day_letter_for(
-    client: Client, dossier: Dossier, letter: FourteenDayLetter, template: str, payment_url: str
+    client: Client,
+    dossier: Dossier,
+    letter: FourteenDayLetter,
+    template: str,
+    payment_url: str,
+    page_url: str = "",
 ) -> Letter:
     """The consumer's 14-day letter: the verbatim term wording (HR 25-11-2016), the exact cost
     amount with VAT if any (BW 6:96 lid 6), the claims summed (lid 7)."""
@@ -256,6 +265,7 @@ def fourteen_day_letter_for(
     facts = {
         **dossier_facts(client, dossier),
         "payment_url": payment_url,
+        "page_url": page_url,
         "term_wording": FOURTEEN_DAY_TERM_WORDING["en" if language == "en" else "nl"],
         "letter_invoices": [
             {

@@ -89,6 +89,7 @@ def payment_link_for(
     installment: int | None = None,
     expires_at: datetime | None = None,
     actor: str = "dunning",
+    redirect_url: str | None = None,
 ) -> PaymentLink:
     """The dossier's one open link for what is due now: the current one when it still fits,
     else a new Mollie payment link, the old one retired in the dossier (and still credited if
@@ -97,6 +98,9 @@ def payment_link_for(
     current = dossier.payment_link
     if (
         current is not None
+        # A link that returns to the debtor's page is made for the page; one from a message
+        # returns to the client's site.
+        and redirect_url is None
         and current.amount_cents == amount
         and current.installment == installment
         and (current.expires_at is None or current.expires_at - now > REUSE_MARGIN)
@@ -107,12 +111,15 @@ def payment_link_for(
     facts = f"{client.client_id}:{dossier.debtor_id}:step{step}:{amount}:until{expires.date().isoformat()}"
     if installment is not None:
         facts += f":installment{installment}"
+    if redirect_url is not None:
+        facts += f":returns-to:{redirect_url}"
     key = idempotency_key(facts)
     created = gateway.create_payment_link(
         client,
         amount_cents=amount,
         description=link_description(client, dossier, installment),
-        redirect_url=client.redirect_url,
+        # Where Mollie sends the debtor after paying: the client's site, or the debtor's own page.
+        redirect_url=redirect_url or client.redirect_url,
         webhook_url=webhook_url(public_api_url, client.client_id),
         expires_at=expires,
         idempotency_key=key,

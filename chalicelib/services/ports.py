@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, Protocol
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.households import HouseholdItem
+from chalicelib.domain.personal_links import PersonalLink
 
 
 class UnstorableDossier(Exception):
@@ -320,3 +321,23 @@ class LetterRenderer(Protocol):
     def render(self, letter: Letter) -> bytes:
         """The letter as a PDF document."""
         ...
+
+
+class PersonalLinkStore(Protocol):
+    """The debtors' personal links, by the SHA-256 of their token (the token is never stored)."""
+
+    def add(self, digest: str, link: PersonalLink) -> None: ...
+
+    def find(self, digest: str) -> PersonalLink | None: ...
+
+    def revoke(self, digest: str) -> None: ...
+
+
+class BadTokenCounter(Protocol):
+    """Failed personal-link visits per source and minute, so guessing tokens is slowed down."""
+
+    def add(self, source: str, now: datetime) -> int:
+        """Count one failed visit; returns the count of this source's minute so far."""
+        ...
+
+    def current(self, source: str, now: datetime) -> int: ...

@@ -14,6 +14,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 # app.py and templates/ sit side by side in the repository and, through vendor/, in the Lambda package.
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGES = ("nl", "en")
+# Facts a template may use that not every message has: the debtor's page link goes only into
+# messages to a debtor that were given one.
+OPTIONAL = {"page_url": ""}
 
 
 @cache
@@ -57,6 +60,7 @@ def _with_defaults(context: dict[str, Any], lang: str) -> dict[str, Any]:
         "words": wording(lang, club=False),
         "member_line": "",
         "reversal_lines": [],
+        **OPTIONAL,
         **context,
         "lang": lang,
     }

@@ -81,7 +81,7 @@ EXPECTED_ACTIONS = {
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
-    | {"dynamodb:BatchGetItem", "dynamodb:Query", "s3:PutObject"},
+    | {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject", "ses:SendEmail"},
     "ReconcilePayments": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | {"dynamodb:Query", "s3:PutObject"},
     # Reads the SESMSG# item and the dossier, writes the dossier with its events: nothing else.
     "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS,
@@ -268,7 +268,19 @@ def test_the_action_function_mails_from_the_sender_domain_through_the_configurat
 def test_the_api_writes_handover_files_and_queries_only_dossier_collections(template: dict[str, Any]) -> None:
     allowed = grants(template, "APIHandler")
 
-    assert allowed["s3:PutObject"] == objects("handover")
+    # Copies of what the debtor's page and the operator routes send (disputes, plan requests).
+    assert sorted(allowed["s3:PutObject"]) == objects("handover", "sent")
+    # Updates only on failed-visit counters and personal links (revoking), never on dossiers.
+    assert allowed["dynamodb:UpdateItem"] == [
+        j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PROBE#*", "PAGELINK#*"]}})
+    ]
+    prefix = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
+    assert sorted(allowed["ses:SendEmail"]) == sorted(
+        [
+            j({"Fn::Sub": prefix + "identity/${SenderDomain}"}),
+            j({"Fn::Sub": prefix + "configuration-set/${EmailConfigurationSet}"}),
+        ]
+    )
     assert sorted(allowed["dynamodb:Query"]) == sorted(
         [
             j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DOSSIER#*"]}}),

@@ -173,9 +173,11 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
     first, first_sms, second, second_sms, letter, handover, reminder = world.log
     assert first.subject == "Herinnering: openstaande betaling aan Hockeyclub De IJsvogels (L-0412)"
     assert "- Factuur C-2026-04, vervallen op 01-04-2026: € 2.000,00\nTotaal open: € 2.000,00" in first.text
-    assert first_sms.text == (
-        "Hockeyclub De IJsvogels: er staat nog een betaling voor u open (kenmerk L-0412). "
-        "Bekijk en betaal: https://pay.example/pl_fake1"
+    # The SMS carries the debtor's own page (amounts, paying, a plan), not the bare payment link.
+    assert re.fullmatch(
+        r"Hockeyclub De IJsvogels: er staat nog een betaling voor u open \(kenmerk L-0412\)\. "
+        r"Bekijk en betaal: https://api\.debtflow\.example/p/hc-de-ijsvogels/[A-Za-z0-9_-]{43}",
+        first_sms.text,
     )
     assert "€" not in first_sms.text and "€" not in second_sms.text  # no amounts on a lock screen
     assert second.subject == "Tweede herinnering: openstaande betaling aan Hockeyclub De IJsvogels (L-0412)"

@@ -1,0 +1,106 @@
+"""What the debtor's page shows, taken from the dossier and the client: plain values for the
+template, dates and amounts already written as a Dutch or English reader expects them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.clients import Client
+from chalicelib.domain.dossier import DisputeReason, Dossier, Invoice, Status, Trigger
+from chalicelib.domain.money import format_eur
+from chalicelib.domain.policies import AMSTERDAM
+from chalicelib.services.message_content import long_date
+
+REASONS = tuple(r.value for r in DisputeReason)
+
+
+@dataclass(frozen=True)
+class Creditor:
+    name: str
+    email: str
+    address: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    number: str
+    due_date: str
+    open: str
+
+
+@dataclass(frozen=True)
+class InstallmentLine:
+    number: int
+    due_date: str
+    amount: str
+    paid: bool
+
+
+@dataclass(frozen=True)
+class DebtorView:
+    reference: str
+    invoices: tuple[InvoiceLine, ...]
+    disputed: tuple[InvoiceLine, ...]
+    costs: str
+    interest: str
+    total: str
+    nothing_due: bool
+    next_text: str
+    may_plan: bool
+    plan_choices: tuple[int, ...]
+    installments: tuple[InstallmentLine, ...]
+
+
+def creditor_of(client: Client) -> Creditor:
+    return Creditor(
+        client.name, client.reply_to_email, tuple(line for line in client.postal_address.splitlines() if line)
+    )
+
+
+def _line(invoice: Invoice, lang: str) -> InvoiceLine:
+    return InvoiceLine(invoice.number, long_date(invoice.due_date, lang), format_eur(invoice.open_cents))
+
+
+def _next_text(client: Client, dossier: Dossier, texts: dict[str, str], lang: str) -> str:
+    if dossier.due_cents <= 0 and not dossier.open_disputes:
+        return texts["next_none"]
+    if dossier.status is Status.IN_ARRANGEMENT:
+        return texts["next_arrangement"]
+    if dossier.status is Status.AWAITING_HANDOVER_DECISION:
+        return texts["next_decision"].format(client=client.name)
+    if dossier.status is Status.PAUSED:
+        return texts["next_paused"]
+    if dossier.status is Status.DISPUTED:
+        return texts["next_disputed"].format(client=client.name)
+    if dossier.next_action_at is not None:
+        day = dossier.next_action_at.astimezone(AMSTERDAM).date()
+        return texts["next_reminder"].format(date=long_date(day, lang))
+    return texts["next_none"]
+
+
+def debtor_view(client: Client, dossier: Dossier, texts: dict[str, str], lang: str) -> DebtorView:
+    rules = client.arrangement_rules
+    due = dossier.due_cents
+    # Choices up to what the client allows without looking; a larger number is still a request.
+    most = max(rules.max_installments, 2)
+    arrangement = dossier.arrangement if dossier.status is Status.IN_ARRANGEMENT else None
+    return DebtorView(
+        reference=dossier.debtor_id,
+        invoices=tuple(_line(i, lang) for i in dossier.chased_invoices),
+        disputed=tuple(
+            _line(dossier.invoices[n], lang)
+            for n in sorted(dossier.disputed_invoice_numbers)
+            if n in dossier.invoices
+        ),
+        costs=format_eur(dossier.open_costs_cents) if dossier.open_costs_cents else "",
+        interest=format_eur(dossier.open_interest_cents) if dossier.open_interest_cents else "",
+        total=format_eur(due),
+        nothing_due=due <= 0,
+        next_text=_next_text(client, dossier, texts, lang),
+        may_plan=due > 0 and dossier.may(Trigger.ARRANGEMENT_AGREED),
+        plan_choices=tuple(range(2, most + 1)),
+        installments=tuple(
+            InstallmentLine(i.number, long_date(i.due_date, lang), format_eur(i.amount_cents), i.is_paid)
+            for i in (arrangement.installments if arrangement else ())
+        ),
+    )
