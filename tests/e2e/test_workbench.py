@@ -183,3 +183,23 @@ def test_unknown_pages_and_messages_get_a_404_with_a_message(bench: Bench) -> No
     missing = bench.post("/outbox/email-nope/bounce")
     assert missing.status_code == 404
     assert "no sent e-mail" in missing.json()["message"]
+
+
+def test_a_consumer_s_fourteen_day_letter_shows_in_the_outbox_as_its_pdf(bench: Bench) -> None:
+    # A consumer with a postal address and no e-mail: day 7 brings the 14-day letter (BW 6:96 lid 6).
+    row = (
+        "Relatiecode;Naam;Soort;Straat;Postcode;Plaats;Factuurnummer;Factuurdatum;Vervaldatum;Bedrag\n"
+        "20001;Kees Brouwer;Particulier;Kerkstraat 12;3511 AB;Utrecht;2026-0501;01-10-2026;15-10-2026;€ 240,00\n"
+    )
+    boto3.client("s3", region_name=REGION).put_object(
+        Bucket=bench.stack.names.bucket, Key=LIST_KEY, Body=row.encode()
+    )
+
+    moved = bench.post("/clock", {"advance": "8d"}).json()
+
+    letters = [m for m in bench.get("/outbox.json").json() if m["channel"] == "letter"]
+    assert [(m["debtor_id"], m["template"]) for m in letters] == [("20001", "fourteen_day_letter")]
+    assert moved["sent_counts"].get("letter") == 1
+    pdf = bench.get(letters[0]["pdf"])
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
