@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         Mailer,
         PaymentGateway,
         PaymentLinkRegistry,
+        SecretStore,
         SentEmailIndex,
         SmsSender,
         UploadLedger,
@@ -100,6 +101,13 @@ def dossier_repository() -> DossierRepository:
     _bind_table()
     repository: DossierRepository = MeteredDossiers(DynamoDossierRepository())
     return repository
+
+
+@cache
+def secret_store() -> SecretStore:
+    from chalicelib.adapters.ssm_secrets import SsmSecrets
+
+    return SsmSecrets()
 
 
 @cache
@@ -238,6 +246,7 @@ def reset() -> None:
         _bind_table,
         dossier_repository,
         client_directory,
+        secret_store,
         upload_ledger,
         file_store,
         payment_gateway,
