@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "chalicelib.cli.dossier_decisions",
     "chalicelib.cli.simulate",
     "chalicelib.cli.clients",
+    "chalicelib.cli.smoke",
 )
 
 EXIT_CODES = """exit codes:
