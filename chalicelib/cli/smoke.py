@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -74,8 +75,9 @@ def run_smoke_test(
         create_client(client_id, SMOKE_PROFILE, bootstrap.client_directory())
         lines.append(f"created the smoke-test client {client_id}")
     now = bootstrap.now()
-    stamp = now.strftime("%Y%m%dT%H%M%S")
-    debtor_id = f"SMOKE{stamp.replace('T', '')}"
+    # Unique per run, also when two runs meet the same clock reading.
+    stamp = f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    debtor_id = f"SMOKE-{stamp}"
     name = f"smoke-{stamp}.csv"
     day = now.strftime("%d-%m-%Y")
     body = (
