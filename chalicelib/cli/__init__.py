@@ -42,6 +42,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if getattr(args, "stage", None):
+            from chalicelib.cli.aws_target import use_stage
+
+            use_stage(args.stage)
         exit_code: int = args.handler(args)
     except Exception as error:
         # Every failure is one line a person can act on, never a traceback.

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli.aws_target import OK, REFUSED, add_stage_option, use_stage
+from chalicelib.cli.aws_target import OK, REFUSED, add_stage_option
 
 # The flags for the settings a new client is set up with; any other setting goes with --set.
 FIELD_FLAGS = {
@@ -104,7 +104,6 @@ def _create(args: argparse.Namespace) -> int:
     from chalicelib import bootstrap
     from chalicelib.services.client_profiles import create_client
 
-    use_stage(args.stage)
     saved = create_client(args.client, _values(args), bootstrap.client_directory())
     print(f"client {args.client} created ({saved.client.name}); the import and the daily jobs know it now")
     print(
@@ -118,7 +117,6 @@ def _update(args: argparse.Namespace) -> int:
     from chalicelib import bootstrap
     from chalicelib.services.client_profiles import update_client
 
-    use_stage(args.stage)
     saved = update_client(args.client, _values(args), bootstrap.client_directory())
     changed = ", ".join(saved.changed) or "nothing (the values were already set)"
     print(f"client {args.client} updated: {changed}")
@@ -130,7 +128,6 @@ def _show(args: argparse.Namespace) -> int:
     from chalicelib.adapters.client_codec import client_to_dict
     from chalicelib.domain.errors import UnknownClient
 
-    use_stage(args.stage)
     client = bootstrap.client_directory().get(args.client)
     if client is None:
         raise UnknownClient(args.client)
@@ -160,7 +157,6 @@ def _set_mollie_key(args: argparse.Namespace) -> int:
     from chalicelib import bootstrap
     from chalicelib.services.client_profiles import set_mollie_key
 
-    use_stage(args.stage)
     if args.from_file is not None:
         try:
             key = args.from_file.read_text("utf-8").strip()
@@ -184,7 +180,6 @@ def _set_mapping(args: argparse.Namespace) -> int:
     from chalicelib import bootstrap
     from chalicelib.services.client_profiles import InvalidProfile, set_column_mapping
 
-    use_stage(args.stage)
     if bool(args.pairs) == bool(args.clear):
         raise InvalidProfile('give FIELD=HEADER pairs (e.g. debtor_id="Lidnummer") or --clear')
     saved = set_column_mapping(args.client, dict(args.pairs), bootstrap.client_directory())

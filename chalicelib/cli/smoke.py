@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.cli.aws_target import OK, REFUSED, add_stage_option, use_stage
+from chalicelib.cli.aws_target import OK, REFUSED, add_stage_option
 
 SMOKE_CLIENT = "debtflow-smoke"
 SMOKE_PROFILE = {
@@ -48,7 +48,6 @@ def register(subparsers: Any) -> None:
 
 
 def smoke_command(args: argparse.Namespace) -> int:
-    use_stage(args.stage)
     try:
         lines = run_smoke_test(args.client, args.wait, stage=args.stage)
     except SmokeFailed as error:
