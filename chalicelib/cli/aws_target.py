@@ -44,7 +44,9 @@ def use_stage(stage: str | None) -> dict[str, str]:
     import boto3
 
     stack = f"debtflow-{stage}"
-    cloudformation = boto3.client("cloudformation")
+    # Only on an operator's machine (full SDK): the Lambda layer keeps just the API models the
+    # functions call (infra/package.py AWS_SERVICES_USED), and no function reads stack outputs.
+    cloudformation = boto3.client(service_name="cloudformation")
     try:
         found = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except Exception as error:
