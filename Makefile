@@ -22,7 +22,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 help:
 	@echo "make demo     set up, then play the local story (import, reminders, a payment, day 7)"
 	@echo "make test     set up, then ruff, mypy and pytest"
-	@echo "make local    run the local stack (moto, API, Mollie emulator) until Ctrl-C"
+	@echo "make local    run the local stack (moto, API, Mollie emulator, workbench on :8200) until Ctrl-C"
 	@echo "make bench    print the benchmark figures"
 	@echo "make package  build the CloudFormation/SAM template and Lambda zips into build/"
 	@echo "make chaos    the demo story replayed twice and shuffled, and under faults; prints the matrix"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         PaymentGateway,
         PaymentLinkRegistry,
         PersonalLinkStore,
+        SecretStore,
         SentEmailIndex,
         SmsSender,
         UploadLedger,
@@ -102,6 +103,13 @@ def dossier_repository() -> DossierRepository:
     _bind_table()
     repository: DossierRepository = MeteredDossiers(DynamoDossierRepository())
     return repository
+
+
+@cache
+def secret_store() -> SecretStore:
+    from chalicelib.adapters.ssm_secrets import SsmSecrets
+
+    return SsmSecrets()
 
 
 @cache
@@ -274,6 +282,7 @@ def reset() -> None:
         _bind_table,
         dossier_repository,
         client_directory,
+        secret_store,
         upload_ledger,
         file_store,
         payment_gateway,

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from chalicelib.cli.aws_target import add_stage_option
 from chalicelib.domain.errors import DebtflowError
 from chalicelib.domain.money import format_eur
 
@@ -20,6 +21,7 @@ def register(subparsers: Any) -> None:
     command.add_argument(
         "--approved", action="store_true", help="the client approved a plan above its limits"
     )
+    add_stage_option(command)
     command.set_defaults(handler=run)
 
 

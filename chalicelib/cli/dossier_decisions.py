@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from chalicelib.cli.aws_target import add_stage_option
 from chalicelib.domain.dossier import DisputeReason, Dossier
 from chalicelib.domain.errors import DebtflowError
 from chalicelib.domain.policies import AMSTERDAM
@@ -37,6 +38,7 @@ def register(subparsers: Any) -> None:
         parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text, description=help_text)
         parser.add_argument("client", metavar="CLIENT", help="client id, e.g. vv-de-zwaluwen")
         parser.add_argument("debtor", metavar="DEBTOR", help="the debtor's number in the client's list")
+        add_stage_option(parser)
         parser.set_defaults(handler=handler)
         return parser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from chalicelib.cli.aws_target import add_stage_option
 from chalicelib.domain.errors import DebtflowError
 from chalicelib.services.handover import Decision, HandoverDecision
 
@@ -45,4 +46,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="with --decline: pause the reminders (for the client's default pause length)",
     )
+    add_stage_option(parser)
     parser.set_defaults(handler=handover_command)

@@ -97,6 +97,10 @@ class Client:
     letter_receipt_offset_days: int = 2
     # The return address printed on letters.
     postal_address: str = ""  # lines separated by "\n"
+    # The client's Chamber of Commerce number (8 digits) and a phone number debtors may call:
+    # who the creditor is, for letters, the dashboard and the agency's hand-over file.
+    kvk_number: str | None = None
+    phone: str | None = None
 
     def charges_interest(self, debtor_type: DebtorType) -> bool:
         """Whether statutory interest is charged to a debtor of this type: the client's setting,

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import resources
+
 
 class DebtflowError(Exception):
     """Base of every error with a message that is safe to show to a client."""
 
 
 class TransitionNotAllowed(DebtflowError):
+    """Worded for the person who asked (chalicelib/data/lifecycle_words.json), never in the
+    transition table's own names."""
+
     def __init__(self, status: str, trigger: str) -> None:
-        super().__init__(f"a dossier that is {status} cannot take '{trigger}'")
+        words = _lifecycle_words()
+        state = words["statuses"].get(status, status.replace("_", " "))
+        asked = words["triggers"].get(trigger, f"take the step {trigger.replace('_', ' ')!r}")
+        super().__init__(f"a dossier that is {state} cannot {asked}")
         self.status = status
         self.trigger = trigger
+
+
+@cache
+def _lifecycle_words() -> dict[str, dict[str, str]]:
+    text = resources.files("chalicelib").joinpath("data").joinpath("lifecycle_words.json").read_text("utf-8")
+    data: dict[str, dict[str, str]] = json.loads(text)
+    return data
 
 
 class ConcurrentChange(DebtflowError):

@@ -71,6 +71,14 @@ class ClientDirectory(Protocol):
         ...
 
 
+class SecretStore(Protocol):
+    """Per-client secrets (a Mollie API key), stored encrypted; a value is never read back here."""
+
+    def put(self, name: str, value: str) -> None: ...
+
+    def exists(self, name: str) -> bool: ...
+
+
 class Claim(StrEnum):
     CLAIMED = "claimed"  # this invocation imports the file
     DONE = "done"  # imported before: a redelivery, nothing to do

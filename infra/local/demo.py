@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sys
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -136,13 +137,12 @@ def run() -> int:
 
         if not _family(stack, clock, s3):
             return 1
-        _write_sent_emails()
-        emails = len(list((OUT / "emails").glob("*.html")))
+        sent = _write_outbox(stack)
         say(
             f"""
 Where to look:
   {OUT}/import-result.json     the report written beside the upload (reports/{DEMO_CLIENT.client_id}/...)
-  {OUT}/emails/                the {emails} e-mails SES (moto) accepted (index.txt lists them)
+  {OUT}/outbox/                the {sent.get("email", 0)} e-mails (text and HTML) and {sent.get("sms", 0)} SMS texts sent (index.txt lists them)
   {OUT}/audit-10002.json       the audit trail of the dossier that paid
   {OUT}/fourteen-day-letter-10001.pdf  a consumer's 14-day letter (exact costs, the legal term wording)
   {OUT}/household-email.txt    the one e-mail to the Jansen family's parent (three children, one storno)
@@ -260,21 +260,29 @@ def _dossier(debtor_id: str, client_id: str = DEMO_CLIENT.client_id) -> Dossier:
     return dossier
 
 
-def _write_sent_emails() -> None:
-    # moto's server runs in this process, so its record of sent e-mail is readable here.
-    from moto.core.models import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
+def _write_outbox(stack: LocalStack) -> dict[str, int]:
+    """Every message the stack sent, as the workbench's outbox reads it: each e-mail as text and
+    HTML, each SMS as text, each letter as PDF; index.txt lists them with their dossier."""
+    from infra.local.outbox import Outbox
 
-    folder = OUT / "emails"
+    folder = OUT / "outbox"
     folder.mkdir(parents=True, exist_ok=True)
-    index = []
-    for number, message in enumerate(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages, start=1):
-        to = message.destinations["ToAddresses"][0]
-        name = f"{number:02d}-{re.sub(r'[^a-z0-9]+', '-', to.lower())}.html"
-        # moto keeps the HTML part of each e-mail; open these in a browser.
-        (folder / name).write_text(message.body, "utf-8")
-        index.append(f"{name:<55} {to:<40} {message.subject}")
+    outbox = Outbox(stack.names.bucket)
+    index, counts = [], Counter[str]()
+    for number, entry in enumerate(outbox.entries(), start=1):
+        summary = entry.summary()
+        debtor = summary["debtor_id"] or "no-dossier"
+        stem = f"{number:02d}-{entry.channel}-{debtor}-{summary['template'] or 'message'}"
+        if entry.channel == "letter":
+            (folder / f"{stem}.pdf").write_bytes(outbox.letter_pdf(entry))
+        else:
+            (folder / f"{stem}.txt").write_text(entry.text, "utf-8")
+        if entry.channel == "email":
+            (folder / f"{stem}.html").write_text(entry.html, "utf-8")
+        counts[entry.channel] += 1
+        index.append(f"{stem:<52} {entry.to:<40} {entry.subject}")
     (folder / "index.txt").write_text("\n".join(index) + "\n", "utf-8")
+    return dict(counts)
 
 
 def _print_table(dossiers: list[Dossier]) -> None:

@@ -123,3 +123,29 @@ def ses_permanent_bounce(message_id: str, address: str, source: str, at: datetim
             },
         }
     )
+
+
+def ses_complaint(message_id: str, address: str, source: str, at: datetime) -> str:
+    """SES's complaint event for one sent e-mail (the recipient pressed "spam")."""
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return json.dumps(
+        {
+            "eventType": "Complaint",
+            "complaint": {
+                "feedbackId": f"{uuid.uuid4().hex}-000000",
+                "complainedRecipients": [{"emailAddress": address}],
+                "complaintFeedbackType": "abuse",
+                "complaintSubType": None,
+                "timestamp": stamp,
+                "userAgent": "ExampleCorp Feedback Loop (V0.01)",
+                "arrivalDate": stamp,
+            },
+            "mail": {
+                "timestamp": stamp,
+                "source": source,
+                "sendingAccountId": ACCOUNT,
+                "messageId": message_id,
+                "destination": [address],
+            },
+        }
+    )

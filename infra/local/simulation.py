@@ -21,7 +21,6 @@ import email.policy
 import json
 import logging
 import os
-import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -29,7 +28,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +38,7 @@ import requests
 from chalicelib import bootstrap
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
+from infra.local.api_gateway import api_through_test_client
 from infra.local.lambda_events import (
     LambdaContext,
     scheduled_event,
@@ -169,7 +168,7 @@ class Simulation:
 
         self._app = app
         self._routes = ChaliceClient(app.app, stage_name="local")
-        self._api_url = resources.enter_context(_webhook_api(self._routes))
+        self._api_url = resources.enter_context(api_through_test_client(self._routes))
         resources.enter_context(
             _environment(
                 {
@@ -581,35 +580,3 @@ def _quiet_logs() -> Iterator[None]:
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
-
-
-@contextmanager
-def _webhook_api(routes: Any) -> Iterator[str]:
-    """An HTTP endpoint for the Mollie emulator's webhook calls that hands each request to the API
-    through Chalice's local gateway (`routes`, a chalice.test.Client), the same path API Gateway
-    takes. Chalice's own local server cannot be made twice in one process (it rebases the app's
-    class), and a test session runs several simulations."""
-
-    class WebhookGateway(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            headers = {"Content-Type": self.headers.get("Content-Type", "")}
-            answer = routes.http.post(self.path, headers=headers, body=body)
-            self.send_response(answer.status_code)
-            self.send_header("Content-Length", str(len(answer.body or b"")))
-            self.end_headers()
-            self.wfile.write(answer.body or b"")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # One access-log line per webhook on stderr would bury the story.
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), WebhookGateway)
-    thread = threading.Thread(target=server.serve_forever, name="simulate-webhooks", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

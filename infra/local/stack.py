@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import boto3
 
 from chalicelib.domain.clients import Client
+from infra.local.api_gateway import api_through_test_client
 from infra.local.lambda_events import LambdaContext, scheduled_event, sqs_event
 from infra.local.mollie_emulator import MollieEmulator
 from infra.local.provision import LocalNames, Provisioned, provision
@@ -34,10 +36,16 @@ class Endpoints:
 
 
 class LocalStack:
-    def __init__(self, *, aws_port: int = 0, api_port: int = 0, mollie_port: int = 0) -> None:
+    def __init__(
+        self, *, aws_port: int = 0, api_port: int = 0, mollie_port: int = 0, chalice_server: bool = True
+    ) -> None:
+        """`chalice_server=False` serves the API through Chalice's test client instead of its local
+        server, which can be made only once per process (tests start several stacks)."""
         self._aws_port, self._api_port, self._mollie_port = aws_port, api_port, mollie_port
+        self._chalice_server = chalice_server
         self._moto: Any = None
         self._api_server: Any = None
+        self._gateway: ExitStack | None = None
         self.mollie = MollieEmulator(port=mollie_port)
         self.names = LocalNames()
         self.provisioned: Provisioned | None = None
@@ -81,6 +89,15 @@ class LocalStack:
         return self
 
     def _start_api(self) -> str:
+        if not self._chalice_server:
+            from chalice.test import Client as ChaliceClient
+
+            from app import app as chalice_app
+
+            self._gateway = ExitStack()
+            return self._gateway.enter_context(
+                api_through_test_client(ChaliceClient(chalice_app, stage_name="local"))
+            )
         from chalice.config import Config
         from chalice.local import create_local_server
 
@@ -95,6 +112,8 @@ class LocalStack:
     def stop(self) -> None:
         if self._api_server is not None:
             self._api_server.shutdown()
+        if self._gateway is not None:
+            self._gateway.close()
         self.mollie.stop()
         if self._moto is not None:
             self._moto.stop()
@@ -174,48 +193,61 @@ def configure_logging() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run Debtflow's local stack until Ctrl-C.")
+    parser = argparse.ArgumentParser(description="Run Debtflow's local stack and its workbench until Ctrl-C.")
     parser.add_argument("--aws-port", type=int, default=5000)
     parser.add_argument("--api-port", type=int, default=8000)
     parser.add_argument("--mollie-port", type=int, default=8100)
+    parser.add_argument("--workbench-port", type=int, default=8200)
     parser.add_argument("--sweep-every", type=float, default=60.0, help="seconds between sweeps")
     args = parser.parse_args()
     configure_logging()
-    from chalicelib import bootstrap
     from infra.local.demo_data import DEMO_CLIENT, DEMO_MOLLIE_KEY
+    from infra.local.workbench import Workbench
+    from infra.local.workbench_clock import WorkbenchClock
+    from infra.local.workbench_web import serving
 
     stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port, mollie_port=args.mollie_port).start()
     stack.register_client(DEMO_CLIENT, DEMO_MOLLIE_KEY)
+    workbench = Workbench(stack, WorkbenchClock())
     assert stack.endpoints is not None
-    print(
-        f"""
+    with serving(workbench, args.workbench_port) as workbench_url:
+        print(
+            f"""
 Debtflow local stack is running.
+  Workbench:       {workbench_url}   (the stack's clock, move it; the outbox of everything sent)
   AWS (moto):      {stack.endpoints.aws}
   API:             {stack.endpoints.api}   (POST /webhooks/mollie/<client_id>)
   Mollie emulator: {stack.endpoints.mollie}   (open it in a browser: payments and checkout pages)
   Demo client:     {DEMO_CLIENT.client_id}
 
+{workbench.contact_window(workbench.clock())["note"]}
+
 Upload a debtor list and watch it being imported:
   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {stack.endpoints.aws} \\
     --region {REGION} s3 cp my-list.csv s3://{stack.names.bucket}/incoming/{DEMO_CLIENT.client_id}/my-list.csv
   ... then read s3://{stack.names.bucket}/reports/{DEMO_CLIENT.client_id}/my-list.csv.result.json
+Move the clock: curl -X POST -d '{{"advance": "1d"}}' {workbench_url}/clock
+Read what was sent: {workbench_url}/outbox (or /outbox.json)
 Ctrl-C stops everything.
 """,
-        flush=True,
-    )
-    last_sweep = 0.0
-    try:
-        while True:
-            if time.monotonic() - last_sweep >= args.sweep_every:
-                stack.sweep(bootstrap.now())
-                last_sweep = time.monotonic()
-            if stack.pump():
-                log.info("handled queued messages")
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stack.stop()
+            flush=True,
+        )
+        last_sweep = 0.0
+        try:
+            while True:
+                if time.monotonic() - last_sweep >= args.sweep_every:
+                    workbench.tick()
+                    last_sweep = time.monotonic()
+                else:
+                    with workbench.lock:
+                        handled = stack.pump()
+                    if handled:
+                        log.info("handled queued messages")
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stack.stop()
 
 
 if __name__ == "__main__":

@@ -173,7 +173,7 @@ def test_resuming_a_dossier_that_is_not_paused_exits_1_with_the_reason(
     assert main(["resume", CLIENT, "10001"]) == 1
 
     assert capsys.readouterr().err == (
-        "debtflow resume: a dossier that is open cannot take 'client_resumed_dunning'\n"
+        "debtflow resume: a dossier that is open (no reminder sent yet) cannot be resumed (it is not paused)\n"
     )
     assert pipeline.dossier("10001").status is Status.OPEN
 
@@ -236,8 +236,6 @@ def test_a_withdrawal_from_the_command_line_is_final(
     assert capsys.readouterr().out == f"dossier {CLIENT}/10001: withdrawn\n"
 
     assert main(["withdraw", CLIENT, "10001"]) == 1
-    assert capsys.readouterr().err == (
-        "debtflow withdraw: a dossier that is withdrawn cannot take 'withdrawn_by_client'\n"
-    )
+    assert capsys.readouterr().err == ("debtflow withdraw: a dossier that is withdrawn cannot be withdrawn\n")
     jan = pipeline.dossier("10001")
     assert (jan.status, jan.next_action_at) == (Status.WITHDRAWN, None)

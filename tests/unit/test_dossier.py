@@ -29,7 +29,7 @@ def test_a_reminder_moves_an_open_dossier_to_reminded_and_leaves_an_audit_event(
 def test_a_paid_dossier_cannot_be_reminded() -> None:
     file = dossier()
     file.status = Status.PAID
-    with pytest.raises(TransitionNotAllowed, match="paid cannot take 'reminder_sent'"):
+    with pytest.raises(TransitionNotAllowed, match="a dossier that is paid cannot get a reminder"):
         file.apply(Trigger.REMINDER_SENT, at=NOW, actor="dunning", reason="x")
     assert file.status is Status.PAID
     assert file.new_events == []
