@@ -94,6 +94,9 @@ class Client:
     letter_receipt_offset_days: int = 2
     # The return address printed on letters.
     postal_address: str = ""  # lines separated by "\n"
+    # Invoiced sales per calendar month ("YYYY-MM" -> cents), when the client states them: the
+    # dashboard's DSO is then the countback DSO, otherwise the average days beyond terms.
+    monthly_sales_cents: dict[str, int] = field(default_factory=dict, hash=False)
 
     def charges_interest(self, debtor_type: DebtorType) -> bool:
         """Whether statutory interest is charged to a debtor of this type: the client's setting,
