@@ -11,7 +11,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 
 from chalicelib.adapters.dynamodb_repository import counter_pk
-from chalicelib.adapters.table import DossierItem, connection
+from chalicelib.adapters.table import DossierItem
 from chalicelib.domain.dossier import Status
 from chalicelib.domain.dossier_counts import LIST_ORDER
 from chalicelib.domain.errors import InvalidRequest
@@ -22,6 +22,12 @@ from chalicelib.services.ports import ListFilters, ListPage
 MAX_REQUESTS = 4
 LINES_PER_REQUEST = 400
 _KEY_NAMES = ("pk", "sk", "list_pk", "list_sk")
+
+
+def _table() -> Any:
+    """The table's connection as the models hold it (keys and indexes known from the models, so
+    no DescribeTable): raw queries, because the counters are attributes no model declares."""
+    return DossierItem._get_connection()
 
 
 def _number(value: dict[str, str]) -> int | None:
@@ -72,9 +78,7 @@ class DynamoClientViews:
         profile: dict[str, Any] | None = None
         start: dict[str, Any] | None = None
         while True:
-            answer = connection().query(
-                DossierItem.Meta.table_name, counter_pk(client_id), exclusive_start_key=start
-            )
+            answer = _table().query(counter_pk(client_id), exclusive_start_key=start)
             for item in answer.get("Items", []):
                 sk = item["sk"]["S"]
                 if sk == "PROFILE":
@@ -99,8 +103,7 @@ class DynamoClientViews:
         requests = 0
         last_key: dict[str, Any] | None = None
         while requests < (1 if extra is None else MAX_REQUESTS):
-            answer = connection().query(
-                DossierItem.Meta.table_name,
+            answer = _table().query(
                 f"LIST#{client_id}",
                 range_key_condition=in_status,
                 filter_condition=extra,
