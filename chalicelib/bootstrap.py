@@ -15,10 +15,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.login_tokens import LoginVerifier
     from chalicelib.services.dossier_actions import ActionDeps
     from chalicelib.services.email_feedback import FeedbackDeps
     from chalicelib.services.import_upload import ImportDeps
-    from chalicelib.adapters.login_tokens import LoginVerifier
     from chalicelib.services.ports import (
         ActionQueue,
         ClientDirectory,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.domain.clients import Client
 from chalicelib.domain.debtor_list import DebtorType
 
@@ -39,3 +41,17 @@ Relatiecode;Naam;Soort;E-mail;Telefoon;Factuurnummer;Factuurdatum;Vervaldatum;Be
 10012;Café De Hoek;Zakelijk;kroeg@dehoek.example;;2026-0366;25-08-2026;24-09-2026;€ 642,35;€ 642,35
 Totaal;;;;;;;;€ 8.147,85;€ 8.055,35
 """
+
+
+# A second club on the same stack: the dashboard shows each client only its own dossiers.
+DEMO_SECOND_CLIENT = replace(
+    DEMO_CLIENT,
+    client_id="vv-de-kievit",
+    name="VV De Kievit",
+    mollie_key_parameter="/debtflow/clients/vv-de-kievit/mollie-api-key",
+)
+# One demo user per client (email, password, role); local only, the pool lives in moto.
+DEMO_LOGINS = {
+    DEMO_CLIENT.client_id: ("penningmeester@zwaluwen.example", "Zwaluwen-Demo-2026", "owner"),
+    DEMO_SECOND_CLIENT.client_id: ("penningmeester@kievit.example", "Kievit-Demo-2026", "owner"),
+}

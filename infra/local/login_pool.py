@@ -29,7 +29,9 @@ class LoginPool:
 
     @property
     def jwks_url(self) -> str:
-        base = self.endpoint.rstrip("/") if self.endpoint else f"https://cognito-idp.{self.region}.amazonaws.com"
+        base = (
+            self.endpoint.rstrip("/") if self.endpoint else f"https://cognito-idp.{self.region}.amazonaws.com"
+        )
         return f"{base}/{self.pool_id}/.well-known/jwks.json"
 
     def environment(self) -> dict[str, str]:
@@ -46,7 +48,9 @@ def _spec(name: str) -> dict[str, Any]:
     return properties
 
 
-def create_login_pool(name: str = "debtflow-local-clients", region: str = "eu-west-1", endpoint: str = "") -> LoginPool:
+def create_login_pool(
+    name: str = "debtflow-local-clients", region: str = "eu-west-1", endpoint: str = ""
+) -> LoginPool:
     cognito = boto3.client("cognito-idp", region_name=region)
     pool = _spec("ClientUserPool")
     pool_id: str = cognito.create_user_pool(
@@ -81,7 +85,9 @@ def add_user(pool: LoginPool, email: str, password: str, client_id: str, role: s
         ],
         MessageAction="SUPPRESS",
     )
-    cognito.admin_set_user_password(UserPoolId=pool.pool_id, Username=email, Password=password, Permanent=True)
+    cognito.admin_set_user_password(
+        UserPoolId=pool.pool_id, Username=email, Password=password, Permanent=True
+    )
 
 
 def id_token(pool: LoginPool, email: str, password: str) -> str:

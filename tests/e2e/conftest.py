@@ -19,8 +19,8 @@ from chalicelib import bootstrap
 from chalicelib.domain.dossier import Dossier
 from infra.local.demo_data import DEMO_CLIENT, DEMO_LIST, DEMO_MOLLIE_KEY
 from infra.local.lambda_events import scheduled_event
-from infra.local.mollie_emulator import MollieEmulator
 from infra.local.login_pool import LoginPool, add_user, create_login_pool, id_token
+from infra.local.mollie_emulator import MollieEmulator
 from infra.local.provision import Provisioned
 from tests.conftest import NAMES
 

@@ -233,7 +233,6 @@ def test_a_bad_request_gets_a_4xx_with_a_message(
 
 def test_every_client_route_requires_the_client_login() -> None:
     import app
-
     from chalicelib.routes.client_api import client_login
 
     for path in (

@@ -17,6 +17,7 @@ FUNCTIONS = (
     "APIHandler",
     "ReconcilePayments",
     "SesFeedback",
+    "ClientLogin",
 )
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
@@ -26,6 +27,7 @@ ROLE_OF = {
     "APIHandler": "ApiHandlerRole",
     "ReconcilePayments": "ReconcilePaymentsRole",
     "SesFeedback": "SesFeedbackRole",
+    "ClientLogin": "ClientLoginRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -35,6 +37,8 @@ TABLE_KEY_WRITE = TABLE_KEY_READ | {"kms:Encrypt", "kms:GenerateDataKey"}
 # dynamodb:PutItem. No code path uses a ConditionCheck, Update or Delete inside a transaction.
 ITEMS = {"dynamodb:GetItem", "dynamodb:PutItem"}
 MOLLIE_KEYS = {"ssm:GetParameter"}
+# Every dossier save ADDs to its client's counters (CLIENT#<client>, COUNTS#<n>) in its transaction.
+COUNTERS = {"dynamodb:UpdateItem"}
 
 EXPECTED_ACTIONS = {
     "ImportUpload": LOGS
@@ -70,15 +74,25 @@ EXPECTED_ACTIONS = {
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
+    | COUNTERS
     | {"ses:SendEmail", "sns:Publish", "s3:PutObject"},
     "APIHandler": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
+    | COUNTERS
     | {"dynamodb:BatchGetItem", "dynamodb:Query", "s3:PutObject"},
-    "ReconcilePayments": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | {"dynamodb:Query", "s3:PutObject"},
-    # Reads the SESMSG# item and the dossier, writes the dossier with its events: nothing else.
-    "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS,
+    "ReconcilePayments": LOGS
+    | TABLE_KEY_WRITE
+    | ITEMS
+    | MOLLIE_KEYS
+    | COUNTERS
+    | {"dynamodb:Query", "s3:PutObject"},
+    # Reads the SESMSG# item and the dossier, writes the dossier with its events and the client's
+    # counts: nothing else.
+    "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS | COUNTERS,
+    # Checks a login token against the user pool's published keys: it reads nothing of ours.
+    "ClientLogin": LOGS,
 }
 
 # The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
@@ -256,8 +270,9 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
     assert allowed["s3:PutObject"] == objects("handover")
     assert sorted(allowed["dynamodb:Query"]) == sorted(
         [
-            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DOSSIER#*"]}}),
+            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DOSSIER#*", "CLIENT#*"]}}),
             j({"Fn::Sub": "${DebtflowTable.Arn}/index/by_client"}),
+            j({"Fn::Sub": "${DebtflowTable.Arn}/index/client_list"}),
         ]
     )
     for action in ITEMS | {"dynamodb:BatchGetItem"}:
@@ -281,6 +296,19 @@ def test_ses_feedback_only_reads_and_writes_items_of_the_table(template: dict[st
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
     assert sorted(allowed["kms:Decrypt"]) == [j(KEY, via("dynamodb"))]
+
+
+@pytest.mark.parametrize(
+    "function", ["ProcessDossierAction", "APIHandler", "ReconcilePayments", "SesFeedback"]
+)
+def test_functions_that_save_dossiers_update_only_client_counters(
+    template: dict[str, Any], function: str
+) -> None:
+    allowed = grants(template, function)
+
+    assert allowed["dynamodb:UpdateItem"] == [
+        j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CLIENT#*"]}})
+    ]
 
 
 @pytest.mark.parametrize("function", ["ProcessDossierAction", "APIHandler", "ReconcilePayments"])
