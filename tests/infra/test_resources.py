@@ -353,6 +353,7 @@ def test_moto_creates_the_table_queues_bucket_and_key_from_the_merge_template(
         )["logGroups"]
         assert sorted(g["logGroupName"].rsplit("-", 1)[1] for g in groups) == [
             "api_handler",
+            "client_login",
             "import_chunk",
             "import_upload",
             "process_dossier_action",
