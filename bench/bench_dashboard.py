@@ -89,7 +89,7 @@ def run() -> None:
         f"{DOSSIERS} dossiers saved with their counts and list lines in {time.perf_counter() - started:.1f} s"
     )
 
-    calls = {"n": 0, "seconds": 0.0}
+    calls: dict[str, float] = {"n": 0, "seconds": 0.0}
     original = Connection.dispatch
 
     def dispatch(conn: Any, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
@@ -127,7 +127,7 @@ def run() -> None:
                     elapsed = (time.perf_counter() - begun) * 1000
                     times.append(elapsed)
                     own.append(elapsed - calls["seconds"] * 1000)
-                    requests.append(calls["n"])
+                    requests.append(int(calls["n"]))
                     assert response.status_code == 200, response.body
                 body = json.loads(response.body)
                 rows = len(body["dossiers"]) if isinstance(body.get("dossiers"), list) else "-"
