@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import os
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice.app import Chalice, Cron, IAMAuthorizer, Rate, Response
+from chalice.app import Chalice, Cron, Rate
 
 from chalicelib import aws_events, bootstrap, mollie_webhook
 from chalicelib.adapters import metrics
-from chalicelib.domain.errors import (
-    CallTaskClosed,
-    ConcurrentChange,
-    DebtflowError,
-    DossierNotFound,
-    InvalidRequest,
-    PaymentProviderUnavailable,
-    TransitionNotAllowed,
-    UnknownCallTask,
-    UnknownClient,
-)
 from chalicelib.log_setup import one_line_per_record, quiet_third_party_loggers
+from chalicelib.routes.client_api import client_api
 from chalicelib.web.debtor_routes import debtor_pages
 
 # Chalice would add its own plain-text handler to the "debtflow" logger beside powertools' JSON
@@ -37,6 +25,8 @@ app = Chalice(app_name="debtflow", configure_logs=False)
 mollie_webhook.register(app)
 # The debtor's own page (server-rendered, public, reached through the personal link).
 app.register_blueprint(debtor_pages)
+# The client's API (login, reads, decisions) lives in its own module.
+app.register_blueprint(client_api)
 logger = Logger(service="debtflow")
 one_line_per_record()
 # Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
@@ -67,81 +57,6 @@ IMPORT_CHUNKS_QUEUE = os.environ.get("IMPORT_CHUNKS_QUEUE_NAME", "debtflow-impor
 # SES publishes bounces and complaints here (the configuration set's event destination);
 # infra/resources.json points the subscription at the stack's topic.
 EMAIL_EVENTS_TOPIC = os.environ.get("EMAIL_EVENTS_TOPIC_NAME", "debtflow-email-events")
-
-
-# Management routes (hand-over decisions, arrangements, the call worklist) answer only requests
-# signed with AWS credentials of the operator's account until the client dashboard brings its
-# own login. The Mollie webhook stays public: Mollie cannot sign, and it is treated as a hint.
-OPERATORS = IAMAuthorizer()
-# Who a decision is recorded as when the request carries no signed identity (the local stack and
-# the test client); on AWS the IAM identity that signed the request is the actor.
-OPERATOR = "operator"
-# What an actor may contain: IAM names and STS session names use these characters.
-ACTOR_CHARACTERS = re.compile(r"[^A-Za-z0-9+=,.@_/-]")
-ACTOR_LIMIT = 128
-
-
-def readable_actor(identity: Any) -> str | None:
-    """The IAM identity that signed a request, as a name for the audit trail, or None.
-
-    `userArn` names a user (`arn:aws:iam::<account>:user/<path>/<name>` -> `<name>`), an assumed
-    role (`arn:aws:sts::<account>:assumed-role/<role>/<session>` -> `<role>/<session>`) or the
-    account root. `caller` is the principal id (`AIDA...`, or `AROA...:<session>` for a role):
-    its session name is the readable part. Access keys, account ids and tokens are left out."""
-    if not isinstance(identity, dict):
-        return None
-    arn = identity.get("userArn")
-    name: str | None = None
-    if isinstance(arn, str) and arn.startswith("arn:"):
-        resource = arn.split(":", 5)[-1]
-        kind, _, rest = resource.partition("/")
-        if kind == "user" and rest:
-            name = rest.rsplit("/", 1)[-1]
-        elif kind == "assumed-role" and rest:
-            name = rest
-        elif resource == "root":
-            name = "root"
-    caller = identity.get("caller")
-    if name is None and isinstance(caller, str) and caller:
-        name = caller.split(":", 1)[1] if ":" in caller else caller
-    if not name:
-        return None
-    cleaned = ACTOR_CHARACTERS.sub("_", name)[:ACTOR_LIMIT]
-    return cleaned or None
-
-
-def current_actor() -> str:
-    """Who the operator routes record as the actor: the signed caller, never the request body."""
-    request = app.current_request
-    context = request.context if request is not None else {}
-    return readable_actor(context.get("identity") if isinstance(context, dict) else None) or OPERATOR
-
-
-def answers_domain_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Domain errors carry messages written for the caller; map them by type in one place.
-
-    Chalice turns an exception raised in a view into a 500 before any middleware sees it, so the
-    mapping wraps each view. Anything that is not a DebtflowError stays a 500 (a bug).
-    """
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        try:
-            # What the route counted (dossiers changed, messages sent) is published with it, not
-            # carried into the next invocation of the same container.
-            with metrics.published():
-                return view(*args, **kwargs)
-        except DebtflowError as error:
-            status = next((ERROR_STATUS[t] for t in type(error).__mro__ if t in ERROR_STATUS), 400)
-            return Response(body={"message": str(error)}, status_code=status)
-
-    return wrapped
-
-
-def json_body() -> Any:
-    """The request's JSON; Chalice itself answers 400 to a body that is not JSON."""
-    request = app.current_request
-    return request.json_body if request is not None else None
 
 
 def dossier_ref(client_id: str, debtor_id: str) -> str:
@@ -311,206 +226,3 @@ def reconcile_payments(event: Any) -> None:
                 "error": report.error,
             },
         )
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/arrangement",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def create_arrangement(client_id: str, debtor_id: str) -> Response:
-    from chalicelib.services.arrangements import create_arrangement as agree
-
-    aws_events.valid_client_id(client_id)
-    command = aws_events.arrangement_request(json_body())
-    dossier = agree(
-        client_id, debtor_id, command, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
-    )
-    assert dossier.arrangement is not None
-    return Response(
-        body={
-            "status": dossier.status.value,
-            "installments": [
-                {"number": i.number, "due_date": i.due_date.isoformat(), "amount_cents": i.amount_cents}
-                for i in dossier.arrangement.installments
-            ],
-        },
-        status_code=201,
-    )
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/handover",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def handover_decision(client_id: str, debtor_id: str) -> Response:
-    from chalicelib.services.handover import HandoverDecision, decide_handover
-
-    aws_events.valid_client_id(client_id)
-    decision = HandoverDecision.from_json(json_body())
-    result = decide_handover(
-        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
-    )
-    return Response(
-        body={"status": result.status, "export": result.export_key, "summary": result.summary_key},
-        status_code=200,
-    )
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/calls/{task_id}",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def call_outcome(client_id: str, debtor_id: str, task_id: str) -> Response:
-    from chalicelib.services.call_tasks import CallReport, record_call_outcome
-
-    aws_events.valid_client_id(client_id)
-    report = CallReport.from_json(json_body())
-    task = record_call_outcome(
-        client_id, debtor_id, task_id, report, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
-    )
-    return Response(body={"task_id": task.task_id, "outcome": report.outcome.value}, status_code=200)
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/disputes",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def dispute(client_id: str, debtor_id: str) -> Response:
-    from chalicelib.services.disputes import DisputeRequest, file_dispute
-
-    aws_events.valid_client_id(client_id)
-    request = DisputeRequest.from_json(json_body())
-    filed = file_dispute(
-        client_id, debtor_id, request, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
-    )
-    return Response(
-        body={"dispute": filed.dispute_id, "state": filed.state.value, "invoices": list(filed.invoices)},
-        status_code=201,
-    )
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/disputes/resolution",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def dispute_resolution(client_id: str, debtor_id: str) -> Response:
-    from chalicelib.services.disputes import DisputeDecision, decide_dispute
-
-    aws_events.valid_client_id(client_id)
-    decision = DisputeDecision.from_json(json_body())
-    decided = decide_dispute(
-        client_id, debtor_id, decision, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
-    )
-    return Response(
-        body={"decided": [{"dispute": d.dispute_id, "invoices": list(d.invoices)} for d in decided]}
-    )
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/pause",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def pause(client_id: str, debtor_id: str) -> Response:
-    from chalicelib.domain.schedule import local_day
-    from chalicelib.services.client_decisions import PauseRequest, pause_dunning
-
-    aws_events.valid_client_id(client_id)
-    now = bootstrap.now()
-    request = PauseRequest.from_json(json_body(), local_day(now))
-    dossier = pause_dunning(
-        client_id, debtor_id, request.until, now, bootstrap.action_deps(), actor=current_actor()
-    )
-    return dossier_answer(dossier)
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/resume",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def resume(client_id: str, debtor_id: str) -> Response:
-    from chalicelib.services.client_decisions import reason_from_json, resume_dunning
-
-    aws_events.valid_client_id(client_id)
-    reason_from_json(json_body())
-    dossier = resume_dunning(
-        client_id, debtor_id, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
-    )
-    return dossier_answer(dossier)
-
-
-@app.route(
-    "/clients/{client_id}/dossiers/{debtor_id}/withdraw",
-    methods=["POST"],
-    content_types=["application/json"],
-    authorizer=OPERATORS,
-)
-@answers_domain_errors
-def withdraw(client_id: str, debtor_id: str) -> Response:
-    from chalicelib.services.client_decisions import reason_from_json, withdraw_dossier
-
-    aws_events.valid_client_id(client_id)
-    reason = reason_from_json(json_body())
-    dossier = withdraw_dossier(
-        client_id, debtor_id, reason, bootstrap.now(), bootstrap.action_deps(), actor=current_actor()
-    )
-    return dossier_answer(dossier)
-
-
-def dossier_answer(dossier: Any) -> Response:
-    """Where a dossier stands after a decision: its status, next action and whom it waits on."""
-    waiting = dossier.waiting_for
-    return Response(
-        body={
-            "status": dossier.status.value,
-            "next_action_at": dossier.next_action_at.isoformat() if dossier.next_action_at else None,
-            "waiting_for": {
-                "who": waiting.who.value,
-                "until": waiting.until.isoformat(),
-                "about": waiting.about,
-            }
-            if waiting
-            else None,
-        }
-    )
-
-
-@app.route("/clients/{client_id}/calls", methods=["GET"], authorizer=OPERATORS)
-@answers_domain_errors
-def call_worklist(client_id: str) -> Response:
-    from chalicelib.services.call_tasks import worklist
-
-    aws_events.valid_client_id(client_id)
-    return Response(body={"calls": worklist(client_id, bootstrap.now(), bootstrap.dossier_repository())})
-
-
-ERROR_STATUS: dict[type[DebtflowError], int] = {
-    InvalidRequest: 400,
-    UnknownClient: 404,
-    DossierNotFound: 404,
-    TransitionNotAllowed: 409,
-    ConcurrentChange: 503,
-    PaymentProviderUnavailable: 503,
-    UnknownCallTask: 404,
-    CallTaskClosed: 409,
-}

@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.login_tokens import LoginVerifier
     from chalicelib.services.dossier_actions import ActionDeps
     from chalicelib.services.email_feedback import FeedbackDeps
     from chalicelib.services.import_upload import ImportDeps
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         ActionQueue,
         BadTokenCounter,
         ClientDirectory,
+        ClientViews,
         DossierRepository,
         FileStore,
         Mailer,
@@ -62,6 +64,11 @@ class Settings:
     # The queue of a large list's shard chunks (import_chunk); unset: every list in one go.
     import_chunks_queue_url: str = ""
     import_shard_above_rows: int = 50_000
+    # The dashboard's login: the Cognito user pool's issuer, the app client, and where the pool
+    # publishes its keys (AWS: <issuer>/.well-known/jwks.json; moto: its own endpoint).
+    login_issuer: str = ""
+    login_app_client_id: str = ""
+    login_jwks_url: str = ""
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -80,6 +87,12 @@ class Settings:
             ),
             import_chunks_queue_url=env.get("IMPORT_CHUNKS_QUEUE_URL", ""),
             import_shard_above_rows=int(env.get("IMPORT_SHARD_ABOVE_ROWS", "50000")),
+            login_issuer=env.get("LOGIN_ISSUER", ""),
+            login_app_client_id=env.get("LOGIN_APP_CLIENT_ID", ""),
+            login_jwks_url=env.get("LOGIN_JWKS_URL", "")
+            or (
+                f"{env['LOGIN_ISSUER'].rstrip('/')}/.well-known/jwks.json" if env.get("LOGIN_ISSUER") else ""
+            ),
         )
 
 
@@ -167,6 +180,25 @@ def action_queue() -> ActionQueue:
     from chalicelib.adapters.sqs_actions import SqsActionQueue
 
     return SqsActionQueue(settings().actions_queue_url)
+
+
+@cache
+def client_views() -> ClientViews:
+    from chalicelib.adapters.client_views import DynamoClientViews
+
+    _bind_table()
+    return DynamoClientViews()
+
+
+@cache
+def login_verifier() -> LoginVerifier:
+    """One per process: the pool's keys are fetched once and kept (adapters/login_tokens.py)."""
+    from chalicelib.adapters.login_tokens import InvalidLogin, LoginVerifier, PoolKeys
+
+    config = settings()
+    if not (config.login_issuer and config.login_app_client_id and config.login_jwks_url):
+        raise InvalidLogin("login is not configured on this stage")
+    return LoginVerifier(config.login_issuer, config.login_app_client_id, PoolKeys(config.login_jwks_url))
 
 
 def import_deps() -> ImportDeps:
@@ -294,6 +326,8 @@ def reset() -> None:
         personal_link_store,
         bad_token_counter,
         page_signing_key,
+        client_views,
+        login_verifier,
         client,
     ):
         factory.cache_clear()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import zlib
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime
@@ -33,6 +35,7 @@ from chalicelib.adapters.table import (
 )
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
+from chalicelib.domain.dossier_counts import LIST_ORDER, DossierFacts, count_changes, facts_of, list_line
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.households import HouseholdItem
 from chalicelib.services.ports import CLAIM_LEASE, Claim, LinkOwner, UnstorableDossier
@@ -41,6 +44,15 @@ _DOSSIER_SK = "DOSSIER"
 _BATCH_GET = 100
 _TRANSACTION_ITEMS = 100  # DynamoDB's limits for one TransactWriteItems: 100 items, 4 MB
 _TRANSACTION_BYTES = 3_500_000  # a margin below 4 MB for attribute names and request overhead
+# The client's counters live in up to COUNTER_ITEMS items (`CLIENT#<client>`, `COUNTS#<n>`): a
+# transaction may touch an item once, and an update expression is at most 4 KB, so one item takes
+# at most COUNTERS_PER_UPDATE names per transaction; a bulk save gives up to COUNTER_SLOTS of its
+# 100 items to them (usually one: 49 new dossiers with their events and the counts in one request).
+COUNTER_ITEMS = 16
+COUNTERS_PER_UPDATE = 120
+COUNTER_SLOTS = 4
+# What each loaded dossier counted, by (client, debtor, version): a save adds the difference.
+_FACTS_KEPT = 50_000
 
 
 def _due_sort_key(at: datetime, client_id: str, debtor_id: str) -> str:
@@ -52,11 +64,86 @@ def _size(item: DossierItem | EventItem) -> int:
     return len((item.body or "").encode("utf-8")) + len(item.packed or b"") + 512
 
 
+_Entry = tuple[Dossier, DossierItem, "EventItem | None", Counter[str]]
+
+
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
+def counter_pk(client_id: str) -> str:
+    return f"CLIENT#{client_id}"
+
+
+def counter_updates(client_id: str, changes: Counter[str], seed: str) -> list[dict[str, Any]]:
+    """Raw TransactWriteItems updates that ADD `changes` to the client's counter items: at most
+    COUNTERS_PER_UPDATE names each, spread over the items from one chosen by `seed`."""
+    names = sorted(name for name, value in changes.items() if value)
+    first = zlib.crc32(seed.encode()) % COUNTER_ITEMS
+    updates = []
+    for number, start in enumerate(range(0, len(names), COUNTERS_PER_UPDATE)):
+        chunk = names[start : start + COUNTERS_PER_UPDATE]
+        updates.append(
+            {
+                "TableName": DossierItem.Meta.table_name,
+                "Key": {
+                    "pk": {"S": counter_pk(client_id)},
+                    "sk": {"S": f"COUNTS#{(first + number) % COUNTER_ITEMS:02d}"},
+                },
+                "UpdateExpression": "ADD " + ", ".join(f"#n{i} :v{i}" for i in range(len(chunk))),
+                "ExpressionAttributeNames": {f"#n{i}": name for i, name in enumerate(chunk)},
+                "ExpressionAttributeValues": {
+                    f":v{i}": {"N": str(changes[name])} for i, name in enumerate(chunk)
+                },
+            }
+        )
+    return updates
+
+
+class CountingTransaction(TransactWrite):
+    """A TransactWrite that also ADDs to the client's counters: the counts change in the same
+    transaction as the dossiers they count, so they move exactly when a save lands (a refused
+    version cancels both; a replayed transaction is refused by the versions)."""
+
+    def add_counts(self, updates: list[dict[str, Any]]) -> None:
+        # PynamoDB has no raw update for attributes its models do not declare (the counters are
+        # named by the data); its update list takes the raw request form.
+        self._update_items.extend(updates)
+
+
 class DynamoDossierRepository:
+    def __init__(self) -> None:
+        self._facts: OrderedDict[tuple[str, str, int], DossierFacts] = OrderedDict()
+
+    def _remember(self, dossier: Dossier) -> None:
+        if dossier.version is None:
+            return
+        self._facts[(dossier.client_id, dossier.debtor_id, dossier.version)] = facts_of(dossier)
+        while len(self._facts) > _FACTS_KEPT:
+            self._facts.popitem(last=False)
+
+    def _facts_before(self, dossier: Dossier) -> DossierFacts | None:
+        """What the stored version of the dossier counted: None for a new one. A dossier loaded
+        elsewhere is read again (the save is conditional on that version anyway)."""
+        if dossier.version is None:
+            return None
+        key = (dossier.client_id, dossier.debtor_id, dossier.version)
+        if key not in self._facts:
+            try:
+                item = DossierItem.get(dossier_pk(dossier.client_id, dossier.debtor_id), _DOSSIER_SK)
+            except DossierItem.DoesNotExist:
+                return None
+            stored = self._dossier(item)
+            if stored.version != dossier.version:
+                return None  # the save will be refused on its version
+            return self._facts.get(key)
+        return self._facts[key]
+
+    def _changes(self, dossier: Dossier) -> Counter[str]:
+        events = dossier.new_events
+        at = events[0].at if events else None
+        return Counter(count_changes(self._facts_before(dossier), dossier, events, at))
+
     def get(self, client_id: str, debtor_id: str) -> Dossier | None:
         try:
             item = DossierItem.get(dossier_pk(client_id, debtor_id), _DOSSIER_SK, consistent_read=True)
@@ -73,18 +160,21 @@ class DynamoDossierRepository:
                 found[dossier.debtor_id] = dossier
         return found
 
-    @staticmethod
-    def _dossier(item: DossierItem) -> Dossier:
-        return dossier_from_dict(unpack(item.body, item.packed), item.version)
+    def _dossier(self, item: DossierItem) -> Dossier:
+        dossier = dossier_from_dict(unpack(item.body, item.packed), item.version)
+        self._remember(dossier)
+        return dossier
 
     def save(self, dossier: Dossier) -> None:
         item = self._item(dossier)
+        changes = self._changes(dossier)
         try:
-            with TransactWrite(connection=connection()) as transaction:
+            with CountingTransaction(connection=connection()) as transaction:
                 transaction.save(item)
                 if dossier.new_events:
                     events = self._events_item(dossier, item.pk)
                     transaction.save(events, condition=EventItem.pk.does_not_exist())
+                transaction.add_counts(counter_updates(dossier.client_id, changes, dossier.debtor_id))
         except TransactWriteError as error:
             if error.cause_response_code == "TransactionCanceledException":
                 raise ConcurrentChange(
@@ -97,10 +187,13 @@ class DynamoDossierRepository:
             raise
         dossier.version = item.version
         dossier.new_events.clear()
+        self._remember(dossier)
 
     @staticmethod
     def _item(dossier: Dossier) -> DossierItem:
         body, packed = pack(dossier_to_dict(dossier))
+        line = list_line(dossier)
+        order = LIST_ORDER[dossier.status]
         item = DossierItem(
             dossier_pk(dossier.client_id, dossier.debtor_id),
             _DOSSIER_SK,
@@ -110,6 +203,26 @@ class DynamoDossierRepository:
             open_cents=dossier.open_cents,
             body=body,
             packed=packed,
+            list_pk=f"LIST#{dossier.client_id}",
+            list_sk=f"{order}#{dossier.status.value}#{dossier.debtor_id}",
+            line=_compact(
+                {
+                    "debtor_id": line.debtor_id,
+                    "name": line.name,
+                    "status": line.status.value,
+                    "open_cents": line.open_cents,
+                    "owed_cents": line.owed_cents,
+                    "oldest_due": line.oldest_due.isoformat() if line.oldest_due else None,
+                    "disputed": line.disputed,
+                    "in_arrangement": line.in_arrangement,
+                    "channel": line.channel,
+                }
+            ),
+            oldest_due=line.oldest_due.isoformat() if line.oldest_due else None,
+            disputed=int(line.disputed),
+            arrangement=int(line.in_arrangement),
+            channel=line.channel,
+            search=line.search_text,
         )
         if dossier.next_action_at is not None:
             item.due_pk = due_shard(dossier.client_id, dossier.debtor_id)
@@ -134,22 +247,30 @@ class DynamoDossierRepository:
         in one transaction.
         """
         refused: list[Dossier] = []
-        group: list[tuple[Dossier, DossierItem, EventItem | None]] = []
+        group: list[_Entry] = []
         keys: set[str] = set()
+        names: set[str] = set()
         actions = size = 0
         for dossier in dossiers:
             item = self._item(dossier)
             events = self._events_item(dossier, item.pk) if dossier.new_events else None
+            changes = self._changes(dossier)
             needed = 2 if events else 1
             weight = _size(item) + (_size(events) if events else 0)
             # A transaction may touch an item once: the same dossier twice goes in the next one.
+            counter_items = -(-len(names | changes.keys()) // COUNTERS_PER_UPDATE)
             if group and (
-                actions + needed > _TRANSACTION_ITEMS or size + weight > _TRANSACTION_BYTES or item.pk in keys
+                actions + needed + counter_items > _TRANSACTION_ITEMS
+                or counter_items > COUNTER_SLOTS
+                or size + weight > _TRANSACTION_BYTES
+                or item.pk in keys
+                or group[0][0].client_id != dossier.client_id
             ):
                 refused.extend(self._save_group(group))
-                group, keys, actions, size = [], set(), 0, 0
-            group.append((dossier, item, events))
+                group, keys, names, actions, size = [], set(), set(), 0, 0
+            group.append((dossier, item, events, changes))
             keys.add(item.pk)
+            names |= changes.keys()
             actions += needed
             size += weight
         if group:
@@ -166,27 +287,33 @@ class DynamoDossierRepository:
         dossier the other import just opened to step 0, so its day-0 reminder would go out twice.
         BatchWriteItem has no conditions; conditional single puts in parallel would lose the
         atomicity of a dossier with its events item. So this is the transactions of `save_many`:
-        50 dossiers with their events per TransactWriteItems, a quarter of the requests of the
+        49 dossiers with their events and the client's counts per TransactWriteItems, a quarter of the requests of the
         12-dossier BatchWriteItem requests it replaces (the 100,000-row benchmark: 3,001
         BatchWriteItem before, ~670 TransactWriteItems now), at twice the write units per item.
         """
         return self.save_many(dossiers)
 
-    def _save_group(self, group: list[tuple[Dossier, DossierItem, EventItem | None]]) -> list[Dossier]:
+    def _save_group(self, group: list[_Entry]) -> list[Dossier]:
         refused: list[Dossier] = []
         while group:
             owners: list[Dossier] = []
+            total: Counter[str] = Counter()
+            for _, _, _, changes in group:
+                total.update(changes)
             try:
-                with TransactWrite(connection=connection()) as transaction:
-                    for dossier, item, events in group:
+                with CountingTransaction(connection=connection()) as transaction:
+                    for dossier, item, events, _ in group:
                         transaction.save(item)
                         owners.append(dossier)
                         if events is not None:
                             transaction.save(events, condition=EventItem.pk.does_not_exist())
                             owners.append(dossier)
+                    transaction.add_counts(
+                        counter_updates(group[0][0].client_id, total, group[0][0].debtor_id)
+                    )
             except TransactWriteError as error:
                 if error.cause_response_code == "ValidationException":
-                    refused.extend(dossier for dossier, _, _ in group)
+                    refused.extend(dossier for dossier, _, _, _ in group)
                     return refused
                 if error.cause_response_code != "TransactionCanceledException":
                     raise
@@ -194,16 +321,17 @@ class DynamoDossierRepository:
                 losers = {
                     id(owners[index])
                     for index, reason in enumerate(reasons)
-                    if reason is not None and reason.code != "None"
+                    if index < len(owners) and reason is not None and reason.code != "None"
                 }
                 if not losers:  # cancelled for a reason that names no item: treat all as refused
-                    losers = {id(d) for d, _, _ in group}
-                refused.extend(d for d, _, _ in group if id(d) in losers)
+                    losers = {id(d) for d, _, _, _ in group}
+                refused.extend(d for d, _, _, _ in group if id(d) in losers)
                 group = [entry for entry in group if id(entry[0]) not in losers]
                 continue
-            for dossier, item, _ in group:
+            for dossier, item, _, _ in group:
                 dossier.version = item.version
                 dossier.new_events.clear()
+                self._remember(dossier)
             return refused
         return refused
 

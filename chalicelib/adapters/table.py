@@ -3,7 +3,9 @@
 Item collections (PK):
 - `DOSSIER#<client>#<debtor>`: the dossier (SK `DOSSIER`) and its audit events (SK `EVENT#...`),
   read together in one Query;
-- `CLIENT#<client>`: the client's profile (SK `PROFILE`);
+- `CLIENT#<client>`: the client's profile (SK `PROFILE`) and its dashboard counters (SK
+  `COUNTS#<n>`, a few items of number attributes named like `status:reminded`, added to in the
+  same transaction as every dossier save; read together with one Query);
 - `UPLOAD#<client>#<key>`: one marker per imported file version (SK `ETAG#<etag>`), so a
   redelivered S3 notification imports nothing twice;
 - `CLIENTS`: one entry per client (SK `<client_id>`), so daily jobs list clients with a Query;
@@ -12,7 +14,9 @@ Item collections (PK):
   expired; `PROBE#<hashed source>`: failed link visits of one source in one minute (SK the minute);
 - `SESMSG#<message id>`: which dossier an e-mail SES accepted was for (SK `MESSAGE`), so a bounce
   or complaint finds its dossier; expires (TTL `expires_at`) when SES feedback can no longer come.
-GSIs: `by_client` (listing for the dashboard) and the sparse, sharded `due` index that the sweep
+GSIs: `by_client` (every debtor id of a client, for the import), `client_list` (the dashboard's
+list: one line per dossier with the attributes it filters on, in a per-client partition sorted by
+what needs the client first) and the sparse, sharded `due` index that the sweep
 queries: only dossiers with a next action carry its keys, so the sweep's cost grows with the due
 set, not with the table.
 """
@@ -32,7 +36,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 DUE_SHARDS = 8
@@ -54,6 +58,19 @@ class ByClientIndex(GlobalSecondaryIndex["DossierItem"]):
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
+
+
+# What the list shows and filters on travels into the index; nothing else of the dossier does.
+LIST_ATTRIBUTES = ["line", "status", "oldest_due", "disputed", "arrangement", "channel", "search"]
+
+
+class ClientListIndex(GlobalSecondaryIndex["DossierItem"]):
+    class Meta:
+        index_name = "client_list"
+        projection = IncludeProjection(LIST_ATTRIBUTES)
+
+    list_pk = UnicodeAttribute(hash_key=True)
+    list_sk = UnicodeAttribute(range_key=True)
 
 
 class DueIndex(GlobalSecondaryIndex["DossierItem"]):
@@ -86,6 +103,15 @@ class DossierItem(TableItem):
     gsi1sk = UnicodeAttribute(null=True)
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
+    list_pk = UnicodeAttribute(null=True)
+    list_sk = UnicodeAttribute(null=True)
+    # The dossier's line in the list (JSON) and the values the list filters on.
+    line = UnicodeAttribute(null=True)
+    oldest_due = UnicodeAttribute(null=True)
+    disputed = NumberAttribute(null=True)
+    arrangement = NumberAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    search = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     open_cents = NumberAttribute(null=True)
     # The dossier as JSON text, or zlib-compressed JSON in `packed` once it is large (a debtor
@@ -95,6 +121,7 @@ class DossierItem(TableItem):
     version = VersionAttribute()
 
     by_client = ByClientIndex()
+    client_list = ClientListIndex()
     due = DueIndex()
 
 
@@ -188,7 +215,7 @@ def table_definition() -> dict[str, Any]:
         ],
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": "S"}
-            for name in ("pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk")
+            for name in ("pk", "sk", "gsi1pk", "gsi1sk", "due_pk", "due_sk", "list_pk", "list_sk")
         ],
         "GlobalSecondaryIndexes": [
             {
@@ -198,6 +225,14 @@ def table_definition() -> dict[str, Any]:
                     {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                "IndexName": "client_list",
+                "KeySchema": [
+                    {"AttributeName": "list_pk", "KeyType": "HASH"},
+                    {"AttributeName": "list_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": LIST_ATTRIBUTES},
             },
             {
                 "IndexName": "due",

@@ -101,6 +101,9 @@ class Client:
     # who the creditor is, for letters, the dashboard and the agency's hand-over file.
     kvk_number: str | None = None
     phone: str | None = None
+    # Invoiced sales per calendar month ("YYYY-MM" -> cents), when the client states them: the
+    # dashboard's DSO is then the countback DSO, otherwise the average days beyond terms.
+    monthly_sales_cents: dict[str, int] = field(default_factory=dict, hash=False)
 
     def charges_interest(self, debtor_type: DebtorType) -> bool:
         """Whether statutory interest is charged to a debtor of this type: the client's setting,

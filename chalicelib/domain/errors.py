@@ -68,3 +68,11 @@ class UnknownCallTask(DebtflowError):
 class CallTaskClosed(DebtflowError):
     def __init__(self, task_id: str) -> None:
         super().__init__(f"call task {task_id!r} already has an outcome")
+
+
+class NotSignedIn(DebtflowError):
+    """No valid login: the token is missing, forged, expired or for another pool or app."""
+
+
+class NotAllowed(DebtflowError):
+    """The caller is signed in but their role does not allow this (a viewer deciding)."""

@@ -349,3 +349,36 @@ class BadTokenCounter(Protocol):
         ...
 
     def current(self, source: str, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the client's dossier list is narrowed to; None = any."""
+
+    status: str | None = None
+    query: str | None = None  # part of the debtor's name or number
+    oldest_due_from: str | None = None  # ISO dates bounding the oldest open invoice's due date
+    oldest_due_to: str | None = None
+    disputed: bool | None = None
+    in_arrangement: bool | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class ListPage:
+    lines: list[dict[str, Any]]
+    next_page: str | None  # an opaque cursor; None on the last page
+    requests: int  # database requests this page took
+
+
+class ClientViews(Protocol):
+    """What the dashboard reads without touching every dossier of a client."""
+
+    def counts(self, client_id: str) -> tuple[dict[str, int], dict[str, Any] | None]:
+        """The client's counters (dossier_counts) and its stored profile (or None)."""
+        ...
+
+    def dossier_page(self, client_id: str, filters: ListFilters, after: str | None, size: int) -> ListPage:
+        """One page of the client's list, in list order, after the cursor `after`.
+        InvalidRequest for a cursor that is not one of ours."""
+        ...

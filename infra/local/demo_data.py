@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.domain.clients import Client
 from chalicelib.domain.debtor_list import DebtorType
 
@@ -67,3 +69,16 @@ M3003;Daan;;Jansen;JO9-3;Marieke Jansen;marieke.jansen@example.nl;CONTR-2026-10-
 FAMILY_STORNO = """Lidnummer;Naam;IBAN;Bedrag;Redencode;Incassodatum;Kenmerk
 M3003;M. Jansen;NL20INGB0001234567;15,00;AM04;02-11-2026;CONTR-2026-11-M3003
 """
+
+# A second club on the same stack: the dashboard shows each client only its own dossiers.
+DEMO_SECOND_CLIENT = replace(
+    DEMO_CLIENT,
+    client_id="vv-de-kievit",
+    name="VV De Kievit",
+    mollie_key_parameter="/debtflow/clients/vv-de-kievit/mollie-api-key",
+)
+# One demo user per client (email, password, role); local only, the pool lives in moto.
+DEMO_LOGINS = {
+    DEMO_CLIENT.client_id: ("penningmeester@zwaluwen.example", "Zwaluwen-Demo-2026", "owner"),
+    DEMO_SECOND_CLIENT.client_id: ("penningmeester@kievit.example", "Kievit-Demo-2026", "owner"),
+}

@@ -57,6 +57,8 @@ QUARTER_HOUR = timedelta(minutes=15)
 ROUNDS_PER_MOMENT = 5
 SWEEP_LIMIT = 5000
 JSON_HEADERS = {"Content-Type": "application/json"}
+# The simulated client's owner (a user of moto's pool, which lives only as long as the run).
+SIMULATED_OWNER = ("eigenaar@simulatie.example", "Simulatie-Passw0rd-1")
 # A test-mode key of the emulator; the client's real key never comes near a simulation.
 SIMULATED_MOLLIE_KEY = "test_SimulatedDebtflowClientKey00000"
 _QUIET_LOGGERS = ("debtflow", "botocore", "boto3", "urllib3", "werkzeug", "chalice", "moto")
@@ -159,10 +161,14 @@ class Simulation:
         resources.enter_context(_environment(_QUIET_AWS))
         resources.enter_context(_quiet_logs())
         resources.enter_context(warnings.catch_warnings())
-        # The operator routes' IAM authorizer is not enforced locally; the simulation knows.
-        warnings.filterwarnings("ignore", message="IAMAuthorizer is not a supported in local mode")
         resources.enter_context(mock_aws())
         provisioned = provision(NAMES, REGION)
+        from infra.local.login_pool import add_user, create_login_pool, id_token
+
+        # The client's decisions go through the client's API as its owner, signed in like on AWS.
+        login = create_login_pool(region=REGION)
+        add_user(login, SIMULATED_OWNER[0], SIMULATED_OWNER[1], self.client.client_id, "owner")
+        self._headers = {**JSON_HEADERS, "Authorization": f"Bearer {id_token(login, *SIMULATED_OWNER)}"}
         resources.enter_context(self.mollie)
         import app
 
@@ -178,6 +184,7 @@ class Simulation:
                     "IMPORT_CHUNKS_QUEUE_URL": provisioned.import_chunks_queue_url,
                     "MOLLIE_API_ENDPOINT": self.mollie.base_url,
                     "PUBLIC_API_URL": self._api_url,
+                    **login.environment(),
                 }
             )
         )
@@ -449,12 +456,12 @@ class Simulation:
         )
 
     def _post(self, debtor_id: str, route: str, body: dict[str, Any]) -> str | None:
-        """A client decision through the management route a dashboard will call. A 4xx is the
+        """A client decision through the client's API, as the client's owner. A 4xx is the
         product refusing the request (returned as the reason); a 5xx is an error of the product."""
         path = (
             f"/clients/{quote(self.client.client_id, safe='')}/dossiers/{quote(debtor_id, safe='')}/{route}"
         )
-        response = self._routes.http.post(path, headers=JSON_HEADERS, body=json.dumps(body).encode())
+        response = self._routes.http.post(path, headers=self._headers, body=json.dumps(body).encode())
         if response.status_code < 400:
             return None
         try:

@@ -21,6 +21,7 @@ import boto3
 from chalicelib.domain.clients import Client
 from infra.local.api_gateway import api_through_test_client
 from infra.local.lambda_events import LambdaContext, scheduled_event, sqs_event
+from infra.local.login_pool import LoginPool
 from infra.local.mollie_emulator import MollieEmulator
 from infra.local.provision import LocalNames, Provisioned, provision
 
@@ -49,6 +50,7 @@ class LocalStack:
         self.mollie = MollieEmulator(port=mollie_port)
         self.names = LocalNames()
         self.provisioned: Provisioned | None = None
+        self.login: LoginPool | None = None
         self.endpoints: Endpoints | None = None
 
     def start(self) -> LocalStack:
@@ -68,6 +70,11 @@ class LocalStack:
         os.environ["AWS_ENDPOINT_URL"] = aws
         self.mollie.start()
         self.provisioned = provision(self.names, REGION)
+        from infra.local.login_pool import create_login_pool
+
+        # The dashboard's user pool; its keys are served by moto at <aws>/<pool>/.well-known/jwks.json.
+        self.login = create_login_pool(region=REGION, endpoint=aws)
+        os.environ.update(self.login.environment())
         api = self._start_api()
         self.endpoints = Endpoints(aws=aws, api=api, mollie=self.mollie.public_url)
         os.environ.update(
@@ -207,9 +214,23 @@ def main() -> None:
     from infra.local.workbench_web import serving
 
     stack = LocalStack(aws_port=args.aws_port, api_port=args.api_port, mollie_port=args.mollie_port).start()
+    from infra.local.demo_data import DEMO_LIST, DEMO_LOGINS, DEMO_SECOND_CLIENT
+    from infra.local.login_pool import add_user
+
     stack.register_client(DEMO_CLIENT, DEMO_MOLLIE_KEY)
+    stack.register_client(DEMO_SECOND_CLIENT, DEMO_MOLLIE_KEY)
+    assert stack.endpoints is not None and stack.login is not None
+    s3 = boto3.client("s3", region_name=REGION)
+    for client_id, (email, password, role) in DEMO_LOGINS.items():
+        add_user(stack.login, email, password, client_id, role)
+        s3.put_object(
+            Bucket=stack.names.bucket, Key=f"incoming/{client_id}/demo.csv", Body=DEMO_LIST.encode()
+        )
+    logins = "\n".join(
+        f"  {client_id:22} {email} / {password} ({role})"
+        for client_id, (email, password, role) in DEMO_LOGINS.items()
+    )
     workbench = Workbench(stack, WorkbenchClock())
-    assert stack.endpoints is not None
     with serving(workbench, args.workbench_port) as workbench_url:
         print(
             f"""
@@ -218,7 +239,16 @@ Debtflow local stack is running.
   AWS (moto):      {stack.endpoints.aws}
   API:             {stack.endpoints.api}   (POST /webhooks/mollie/<client_id>)
   Mollie emulator: {stack.endpoints.mollie}   (open it in a browser: payments and checkout pages)
-  Demo client:     {DEMO_CLIENT.client_id}
+  Demo clients and their logins (each sees only its own dossiers):
+{logins}
+  User pool:       {stack.login.pool_id}, app client {stack.login.app_client_id}
+
+Sign in and read the dashboard's JSON (README "The client's API"):
+  TOKEN=$(AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {stack.endpoints.aws} \\
+    --region {REGION} cognito-idp initiate-auth --client-id {stack.login.app_client_id} \\
+    --auth-flow USER_PASSWORD_AUTH --auth-parameters USERNAME={DEMO_LOGINS[DEMO_CLIENT.client_id][0]},PASSWORD={DEMO_LOGINS[DEMO_CLIENT.client_id][1]} \\
+    --query AuthenticationResult.IdToken --output text)
+  curl -H "Authorization: Bearer $TOKEN" {stack.endpoints.api}/clients/{DEMO_CLIENT.client_id}/summary
 
 {workbench.contact_window(workbench.clock())["note"]}
 

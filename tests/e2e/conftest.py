@@ -19,6 +19,7 @@ from chalicelib import bootstrap
 from chalicelib.domain.dossier import Dossier
 from infra.local.demo_data import DEMO_CLIENT, DEMO_LIST, DEMO_MOLLIE_KEY
 from infra.local.lambda_events import scheduled_event
+from infra.local.login_pool import LoginPool, add_user, create_login_pool, id_token
 from infra.local.mollie_emulator import MollieEmulator
 from infra.local.provision import Provisioned
 from tests.conftest import NAMES
@@ -27,6 +28,7 @@ REGION = "eu-west-1"
 DAY_0 = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 LIST_KEY = f"incoming/{DEMO_CLIENT.client_id}/openstaande posten 30-11.csv"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+OWNER = ("penningmeester@zwaluwen.example", "Owner-Passw0rd-1")
 
 
 @dataclass
@@ -35,6 +37,9 @@ class Pipeline:
     aws: Provisioned
     mollie: MollieEmulator
     now: datetime
+    login: LoginPool
+    # The demo client's owner, signed in: what every client route needs.
+    owner: dict[str, str]
 
     def upload(self, key: str = LIST_KEY, body: str = DEMO_LIST) -> None:
         boto3.client("s3", region_name=REGION).put_object(Bucket=NAMES.bucket, Key=key, Body=body.encode())
@@ -98,13 +103,20 @@ def pipeline(aws: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipe
         monkeypatch.setenv("UPLOADS_BUCKET", NAMES.bucket)
         monkeypatch.setenv("ACTIONS_QUEUE_URL", aws.actions_queue_url)
         monkeypatch.setenv("IMPORT_CHUNKS_QUEUE_URL", aws.import_chunks_queue_url)
+        # The login pool first: bootstrap binds the table when the demo client is saved below.
+        login = create_login_pool()
+        for name, value in login.environment().items():
+            monkeypatch.setenv(name, value)
         bootstrap.reset()
         mollie.add_account(DEMO_MOLLIE_KEY, name=DEMO_CLIENT.name)
         boto3.client("ssm", region_name=REGION).put_parameter(
             Name=DEMO_CLIENT.mollie_key_parameter, Value=DEMO_MOLLIE_KEY, Type="SecureString"
         )
         bootstrap.client_directory().save(DEMO_CLIENT)
-        line = Pipeline(chalice, aws, mollie, DAY_0)
+        bootstrap.login_verifier()
+        add_user(login, *OWNER, DEMO_CLIENT.client_id, "owner")
+        owner = {"Content-Type": "application/json", "Authorization": f"Bearer {id_token(login, *OWNER)}"}
+        line = Pipeline(chalice, aws, mollie, DAY_0, login, owner)
         monkeypatch.setattr(bootstrap, "clock", lambda: line.now)
         yield line
 

@@ -80,10 +80,11 @@ LAST_PAUSE_DAY = "2027-12-01"
             "POST",
             "/clients/Not A Client/dossiers/1/calls/t",
             json.dumps({"outcome": "reached"}),
-            400,
-            "client id",
+            404,
+            "Not A Client",
         ),
-        ("GET", "/clients/NOT_VALID/calls", None, 400, "client id"),
+        # Any client but the caller's own is answered as unknown, whatever its id looks like.
+        ("GET", "/clients/NOT_VALID/calls", None, 404, "NOT_VALID"),
         # Disputes
         ("POST", f"{SMIT}/disputes", "{not json", 400, "Error Parsing JSON"),
         ("POST", f"{SMIT}/disputes", json.dumps(["2026-0388"]), 400, "JSON object"),
@@ -141,8 +142,8 @@ LAST_PAUSE_DAY = "2027-12-01"
             "POST",
             "/clients/Not A Client/dossiers/10003/disputes",
             json.dumps({"invoices": ["2026-0388"], "reason": "other"}),
-            400,
-            "client id",
+            404,
+            "Not A Client",
         ),
         # Decisions on disputes
         ("POST", f"{SMIT}/disputes/resolution", "{not json", 400, "Error Parsing JSON"),
@@ -221,19 +222,23 @@ def test_a_bad_request_gets_a_4xx_with_a_message(
     pipeline.upload()
     pipeline.import_uploads()
     if method == "POST":
-        response = pipeline.chalice.http.post(path, headers=JSON, body=body or "")
+        response = pipeline.chalice.http.post(path, headers=pipeline.owner, body=body or "")
     else:
-        response = pipeline.chalice.http.get(path)
+        response = pipeline.chalice.http.get(path, headers=pipeline.owner)
     assert response.status_code == status, response.body
     answer = json.loads(response.body)
     # Chalice answers a body that is not JSON itself, as {"Code": ..., "Message": ...}.
     assert message in answer.get("message", answer.get("Message", "")), answer
 
 
-def test_the_management_routes_require_signed_requests_when_deployed() -> None:
+def test_every_client_route_requires_the_client_login() -> None:
     import app
+    from chalicelib.routes.client_api import client_login
 
     for path in (
+        "/clients/{client_id}/summary",
+        "/clients/{client_id}/dossiers",
+        "/clients/{client_id}/dossiers/{debtor_id}",
         "/clients/{client_id}/dossiers/{debtor_id}/handover",
         "/clients/{client_id}/dossiers/{debtor_id}/arrangement",
         "/clients/{client_id}/dossiers/{debtor_id}/calls/{task_id}",
@@ -245,9 +250,13 @@ def test_the_management_routes_require_signed_requests_when_deployed() -> None:
         "/clients/{client_id}/dossiers/{debtor_id}/withdraw",
     ):
         for route in app.app.routes[path].values():
-            assert route.authorizer is app.OPERATORS, path
+            assert route.authorizer is client_login, path
     for route in app.app.routes["/webhooks/mollie/{client_id}"].values():
         assert route.authorizer is None
+    # Every route but the webhook is behind the client login: no route answers any caller.
+    assert {p for p, methods in app.app.routes.items() for r in methods.values() if r.authorizer is None} == {
+        "/webhooks/mollie/{client_id}"
+    }
 
 
 # --- what the client's decisions change for the debtor -----------------------------------------
@@ -257,7 +266,7 @@ JAN_EMAIL = "jan.devries@example.nl"
 
 
 def post(pipeline: Pipeline, path: str, body: dict[str, Any]) -> Any:
-    return pipeline.chalice.http.post(path, headers=JSON, body=json.dumps(body))
+    return pipeline.chalice.http.post(path, headers=pipeline.owner, body=json.dumps(body))
 
 
 def emails_to(address: str) -> list[Any]:

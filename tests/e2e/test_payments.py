@@ -136,7 +136,7 @@ def test_the_daily_reconciliation_applies_a_payment_whose_webhook_never_arrived(
 def test_an_arrangement_is_agreed_through_the_api_and_bad_requests_say_why(pipeline: Pipeline) -> None:
     reminded(pipeline)
     url = f"/clients/{DEMO_CLIENT.client_id}/dossiers/10001/arrangement"
-    headers = {"Content-Type": "application/json"}
+    headers = pipeline.owner
     bad = pipeline.chalice.http.post(url, headers=headers, body=json.dumps({"installments": "drie"}))
     assert bad.status_code == 400 and b"installments must be a whole number" in bad.body
     too_small = pipeline.chalice.http.post(url, headers=headers, body=json.dumps({"installments": 12}))

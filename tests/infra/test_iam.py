@@ -18,6 +18,7 @@ FUNCTIONS = (
     "ReconcilePayments",
     "SesFeedback",
     "MollieWebhook",
+    "ClientLogin",
 )
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
@@ -28,6 +29,7 @@ ROLE_OF = {
     "ReconcilePayments": "ReconcilePaymentsRole",
     "SesFeedback": "SesFeedbackRole",
     "MollieWebhook": "MollieWebhookRole",
+    "ClientLogin": "ClientLoginRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -37,6 +39,8 @@ TABLE_KEY_WRITE = TABLE_KEY_READ | {"kms:Encrypt", "kms:GenerateDataKey"}
 # dynamodb:PutItem. No code path uses a ConditionCheck, Update or Delete inside a transaction.
 ITEMS = {"dynamodb:GetItem", "dynamodb:PutItem"}
 MOLLIE_KEYS = {"ssm:GetParameter"}
+# Every dossier save ADDs to its client's counters (CLIENT#<client>, COUNTS#<n>) in its transaction.
+COUNTERS = {"dynamodb:UpdateItem"}
 
 EXPECTED_ACTIONS = {
     "ImportUpload": LOGS
@@ -76,18 +80,29 @@ EXPECTED_ACTIONS = {
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
+    | COUNTERS
     | {"ses:SendEmail", "sns:Publish", "s3:PutObject", "dynamodb:Query", "dynamodb:BatchGetItem"},
     "APIHandler": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
+    | COUNTERS
     | {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject", "ses:SendEmail"},
-    "ReconcilePayments": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | {"dynamodb:Query", "s3:PutObject"},
-    # Reads the SESMSG# item and the dossier, writes the dossier with its events: nothing else.
-    "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS,
+    "ReconcilePayments": LOGS
+    | TABLE_KEY_WRITE
+    | ITEMS
+    | MOLLIE_KEYS
+    | COUNTERS
+    | {"dynamodb:Query", "s3:PutObject"},
+    # Reads the SESMSG# item and the dossier, writes the dossier with its events and the client's
+    # counts: nothing else.
+    "SesFeedback": LOGS | TABLE_KEY_WRITE | ITEMS | COUNTERS,
     # The public webhook: the client and its payment link read, the payment fetched from Mollie
-    # with the client's key, the dossier written with its events. No S3, no SQS, no query.
-    "MollieWebhook": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS,
+    # with the client's key, the dossier written with its events and the client's counts.
+    # No S3, no SQS, no query.
+    "MollieWebhook": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | COUNTERS,
+    # Checks a login token against the user pool's published keys: it reads nothing of ours.
+    "ClientLogin": LOGS,
 }
 
 # The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
@@ -271,9 +286,14 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
     # Copies of what the debtor's page and the operator routes send (disputes, plan requests).
     assert sorted(allowed["s3:PutObject"]) == objects("handover", "sent")
     # Updates only on failed-visit counters and personal links (revoking), never on dossiers.
-    assert allowed["dynamodb:UpdateItem"] == [
-        j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PROBE#*", "PAGELINK#*"]}})
-    ]
+    # Updates only on its client's counters (a decision saves a dossier), failed-visit counters
+    # and personal links (revoking); a dossier itself is written with PutItem in a transaction.
+    assert sorted(allowed["dynamodb:UpdateItem"]) == sorted(
+        [
+            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CLIENT#*"]}}),
+            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PROBE#*", "PAGELINK#*"]}}),
+        ]
+    )
     prefix = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
     assert sorted(allowed["ses:SendEmail"]) == sorted(
         [
@@ -283,8 +303,9 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
     )
     assert sorted(allowed["dynamodb:Query"]) == sorted(
         [
-            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DOSSIER#*"]}}),
+            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DOSSIER#*", "CLIENT#*"]}}),
             j({"Fn::Sub": "${DebtflowTable.Arn}/index/by_client"}),
+            j({"Fn::Sub": "${DebtflowTable.Arn}/index/client_list"}),
         ]
     )
     for action in ITEMS | {"dynamodb:BatchGetItem"}:
@@ -308,6 +329,19 @@ def test_ses_feedback_only_reads_and_writes_items_of_the_table(template: dict[st
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
     assert sorted(allowed["kms:Decrypt"]) == [j(KEY, via("dynamodb"))]
+
+
+@pytest.mark.parametrize(
+    "function", ["ProcessDossierAction", "APIHandler", "ReconcilePayments", "SesFeedback"]
+)
+def test_functions_that_save_dossiers_update_only_client_counters(
+    template: dict[str, Any], function: str
+) -> None:
+    allowed = grants(template, function)
+
+    assert allowed["dynamodb:UpdateItem"] == [
+        j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CLIENT#*"]}})
+    ]
 
 
 @pytest.mark.parametrize("function", ["ProcessDossierAction", "APIHandler", "ReconcilePayments"])

@@ -68,6 +68,7 @@ def test_the_template_uses_the_layer_for_every_function(template: dict[str, Any]
         "ReconcilePayments",
         "SesFeedback",
         "MollieWebhook",
+        "ClientLogin",
     }
     for function in functions.values():
         assert function["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}]

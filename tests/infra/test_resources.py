@@ -21,6 +21,7 @@ FUNCTIONS = (
     "APIHandler",
     "ReconcilePayments",
     "SesFeedback",
+    "ClientLogin",
 )
 
 # moto 5.2.5's CloudFormation has no model for these: left out of the moto stack, their properties
@@ -36,6 +37,10 @@ MOTO_UNSUPPORTED = {
     "AWS::SQS::QueuePolicy",
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",
+    # moto's CloudFormation has no Cognito model; infra/local/login_pool.py creates the pool
+    # from these same properties through the Cognito API, which moto has.
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
 }
 
 
@@ -315,7 +320,11 @@ def test_moto_creates_the_table_queues_bucket_and_key_from_the_merge_template(
         table = dynamodb.describe_table(TableName=outputs["TableName"])["Table"]
         assert outputs["TableName"] == "debtflow-prod"
         assert table["KeySchema"] == table_definition()["KeySchema"]
-        assert sorted(g["IndexName"] for g in table["GlobalSecondaryIndexes"]) == ["by_client", "due"]
+        assert sorted(g["IndexName"] for g in table["GlobalSecondaryIndexes"]) == [
+            "by_client",
+            "client_list",
+            "due",
+        ]
         assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
         sqs = boto3.client("sqs", region_name=REGION)
@@ -351,6 +360,7 @@ def test_moto_creates_the_table_queues_bucket_and_key_from_the_merge_template(
         )["logGroups"]
         assert sorted(g["logGroupName"].rsplit("-", 1)[1] for g in groups) == [
             "api_handler",
+            "client_login",
             "import_chunk",
             "import_upload",
             "mollie_webhook",
@@ -412,3 +422,28 @@ def test_api_gateway_sends_the_mollie_webhook_to_its_own_function(template: dict
     permission = resources["MollieWebhookInvokedByTheApi"]["Properties"]
     assert permission["FunctionName"] == {"Ref": "MollieWebhook"}
     assert permission["SourceArn"]["Fn::Sub"].endswith("${RestAPI}/*/POST/webhooks/mollie/*")
+
+
+def test_the_login_pool_lets_only_operators_add_users_who_cannot_change_their_client_or_role(
+    merge_template: dict[str, Any],
+) -> None:
+    pool = merge_template["Resources"]["ClientUserPool"]["Properties"]
+    app = merge_template["Resources"]["ClientUserPoolClient"]["Properties"]
+
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    custom = {a["Name"]: a for a in pool["Schema"]}
+    assert custom["client_id"]["Mutable"] is False
+    # The app reads the client and role from the ID token; a user may write neither.
+    assert {"custom:client_id", "custom:role"} <= set(app["ReadAttributes"])
+    assert not any(a.startswith("custom:") for a in app["WriteAttributes"])
+    assert "ALLOW_USER_PASSWORD_AUTH" in app["ExplicitAuthFlows"]
+    assert app["GenerateSecret"] is False
+
+
+def test_the_login_check_knows_the_pool_and_app_it_accepts(template: dict[str, Any]) -> None:
+    variables = template["Resources"]["ClientLogin"]["Properties"]["Environment"]["Variables"]
+
+    assert variables["LOGIN_APP_CLIENT_ID"] == {"Ref": "ClientUserPoolClient"}
+    assert variables["LOGIN_ISSUER"] == {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${ClientUserPool}"
+    }

@@ -1,5 +1,5 @@
-"""What the operator routes and call outcomes record: dates within the client's limit, the signed
-caller as the actor (never a name from the body)."""
+"""What call outcomes record: dates within the client's limit, the signed-in caller as the actor
+(never a name from the body; tests/e2e/test_client_login.py checks the routes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from app import readable_actor
 from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import Invoice
 from chalicelib.domain.errors import InvalidRequest
@@ -69,41 +68,3 @@ def test_the_actor_of_a_call_outcome_is_the_signed_caller_and_the_bodys_name_a_d
     dossier = world.dossiers.get(CLUB.client_id, "L-9")
     assert dossier is not None
     assert dossier.call_tasks[0].note == "[Noor] voicemail"
-
-
-# --- who signed a request --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("identity", "actor"),
-    [
-        ({"userArn": "arn:aws:iam::123456789012:user/anna", "caller": "AIDAEXAMPLE"}, "anna"),
-        ({"userArn": "arn:aws:iam::123456789012:user/ops/team/anna"}, "anna"),
-        (
-            {
-                "userArn": "arn:aws:sts::123456789012:assumed-role/DebtflowOperator/anna@example.com",
-                "caller": "AROAEXAMPLE:anna@example.com",
-                "accessKey": "ASIAEXAMPLEKEY",
-            },
-            "DebtflowOperator/anna@example.com",
-        ),
-        ({"userArn": "arn:aws:iam::123456789012:root"}, "root"),
-        ({"caller": "AROAEXAMPLE:cli-session"}, "cli-session"),
-        ({"userArn": "arn:aws:iam::123456789012:user/an na\n"}, "an_na_"),
-        ({"sourceIp": "127.0.0.1"}, None),
-        (None, None),
-    ],
-)
-def test_the_actor_is_a_readable_name_of_the_signed_identity(identity: object, actor: str | None) -> None:
-    assert readable_actor(identity) == actor
-
-
-def test_no_account_id_or_access_key_in_an_actor() -> None:
-    actor = readable_actor(
-        {
-            "userArn": "arn:aws:sts::123456789012:assumed-role/Ops/s1",
-            "accessKey": "ASIAEXAMPLEKEY",
-            "accountId": "123456789012",
-        }
-    )
-    assert actor is not None and "123456789012" not in actor and "ASIA" not in actor
