@@ -84,6 +84,17 @@ FACTS: dict[str, Any] = {
     "letter_total": "€ 140,00",
     "letter_costs": "€ 40,00",
     "letter_vat": "",
+    "payer_name": "Marieke Jansen",
+    "member_names": "Sem en Lotte Jansen",
+    "members": [
+        {
+            "line": "Contributie van Sem Jansen (team JO11-2):",
+            "invoices": [{"number": "CONTR-2026-10", "due_date": "01-10-2026", "open": "€ 15,00"}],
+            "charges": "",
+            "reversal_lines": [],
+        }
+    ],
+    "references": "M3001, M3002",
 }
 
 

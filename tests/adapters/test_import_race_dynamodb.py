@@ -17,6 +17,7 @@ from tests.unit.test_services import World
 
 class SecondImportInBetween(DynamoDossierRepository):
     def __init__(self, second: Callable[[], object] | None) -> None:
+        super().__init__()
         self.second = second
 
     def create_many(self, dossiers: list[Dossier]) -> list[Dossier]:

@@ -323,7 +323,10 @@ def log_lines() -> Iterator[Capture]:
     debtflow = logging.getLogger("debtflow")
     debtflow_level = debtflow.level
     debtflow.setLevel(logging.DEBUG)
+    # Our records do not propagate to the root logger (written once, by powertools' handler).
+    debtflow.addHandler(handler)
     yield handler
+    debtflow.removeHandler(handler)
     root.removeHandler(handler)
     root.setLevel(previous)
     debtflow.setLevel(debtflow_level)

@@ -43,6 +43,10 @@ OTHER_FACTS = {
     "first_payment_url": "https://pay.example/p/2",
     "misses_allowed": 1,
     "grace_days": 3,
+    "installments_asked": 12,
+    "monthly": "€ 15,26",
+    "rule": "",
+    "page_url": "https://api.example/p/club",
     "payer_name": "Marieke Jansen",
     "member_names": "Sem Jansen en Lotte Jansen",
     "members": [
