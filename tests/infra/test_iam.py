@@ -341,9 +341,7 @@ def test_functions_that_save_dossiers_update_only_client_counters(
 
     counters = j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CLIENT#*"]}})
     # The API also counts failed personal-link visits and revokes links (its own test pins it).
-    others = [
-        j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PROBE#*", "PAGELINK#*"]}})
-    ]
+    others = [j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PROBE#*", "PAGELINK#*"]}})]
     assert sorted(allowed["dynamodb:UpdateItem"]) == sorted(
         [counters] + (others if function == "APIHandler" else [])
     )
