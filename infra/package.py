@@ -32,6 +32,9 @@ DEFAULT_OUT = PROJECT / "build" / "package"
 # The issue's target for what a function deploys. Lambda's own limits are 50 MB zipped for a direct
 # upload and 250 MB unzipped for a function and its layers together.
 FUNCTION_ZIP_LIMIT = 15 * 1024 * 1024
+# What the function and its layers together may weigh zipped (the letters' PDF library and its
+# font tooling are the largest addition after botocore).
+PACKAGE_ZIP_LIMIT = 22 * 1000 * 1000
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 
 # botocore ships the API models of every AWS service (~16 MB zipped of the layer's ~22 MB). The
@@ -129,6 +132,10 @@ def build(out: Path = DEFAULT_OUT, stage: str = "prod") -> list[ZipSize]:
     function = next(s for s in sizes if s.name == "deployment.zip")
     if function.zipped > FUNCTION_ZIP_LIMIT:
         raise RuntimeError(f"the function package is {function.zipped / 1e6:.1f} MB zipped, over 15 MB")
+    if sum(s.zipped for s in sizes) > PACKAGE_ZIP_LIMIT:
+        raise RuntimeError(
+            f"function and layer are {sum(s.zipped for s in sizes) / 1e6:.1f} MB zipped, over 22 MB"
+        )
     if sum(s.unzipped for s in sizes) > UNZIPPED_LIMIT:
         raise RuntimeError("function and layer exceed Lambda's 250 MB unzipped limit")
     return sizes

@@ -28,20 +28,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from chalicelib.domain import dunning, schedule
+from chalicelib.domain import dunning, legal, schedule
 from chalicelib.domain.call_tasks import CallTask
 from chalicelib.domain.clients import Client
 from chalicelib.domain.contact_window import next_contact_moment
 from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Planner, Schedule, SentMessage
 from chalicelib.domain.money import format_eur
-from chalicelib.domain.policies import Action, Channel, Policy, PolicyError, PolicyStep, load_policy
+from chalicelib.domain.policies import (
+    Action,
+    Channel,
+    Policy,
+    PolicyError,
+    PolicyStep,
+    StepMessage,
+    at_most_one_letter,
+    load_policy,
+)
+from chalicelib.services.letter_content import FOURTEEN_DAY_LETTER, LetterOccasion, letter_for
 from chalicelib.services.message_content import (
     dispute_facts,
     email_for_client,
     email_for_debtor,
-    fourteen_day_letter_for,
+    history_facts,
     language_of,
     long_date,
     sms_for_debtor,
@@ -218,11 +229,12 @@ def _send_messages(
     today = schedule.local_day(now)
     planned = list(step.messages_for(dossier, client, today))
     letter: FourteenDayLetter | None = None
-    if any(m.channel is Channel.LETTER for m in planned):
+    if any(_is_fourteen_day_letter(m) for m in planned):
         letter = dunning.fourteen_day_letter(dossier, client, today, step.step)
         if letter is None:
             # Nothing is in default yet: a 14-day letter may not be sent before the due date.
-            planned = [m for m in planned if m.channel is not Channel.LETTER]
+            planned = [m for m in planned if not _is_fourteen_day_letter(m)]
+    planned = list(at_most_one_letter(planned))
     if not planned:
         dossier.skip_step(
             step.step,
@@ -245,6 +257,7 @@ def _send_messages(
         actor=ACTOR,
     )
     base = f"{client.client_id}/{dossier.debtor_id}/{step.step}"
+    history = history_facts(dossier, today, language_of(client, dossier))
     outgoing: list[_Outgoing] = []
     for message in planned:
         if message.channel is Channel.EMAIL:
@@ -255,6 +268,8 @@ def _send_messages(
                 payment.checkout_url,
                 letter_follows=letter is not None,
                 costs_reason=_costs_reason(client, dossier),
+                **history,
+                **_final_term_facts(client, dossier, step, today),
             )
             copy = f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}"
             outgoing.append(
@@ -271,10 +286,16 @@ def _send_messages(
                     copy=f"To: {sms.to}\n\n{sms.text}",
                 )
             )
-        elif message.channel is Channel.LETTER and letter is not None:
-            pdf = deps.letters.render(
-                fourteen_day_letter_for(client, dossier, letter, message.template, payment.checkout_url)
+        elif message.channel is Channel.LETTER:
+            occasion = LetterOccasion(
+                template=message.template,
+                step=step.step,
+                posted_on=today,
+                payment_url=payment.checkout_url,
+                fourteen_day=letter if _is_fourteen_day_letter(message) else None,
+                term_days=step.term_days,
             )
+            pdf = deps.letters.render(letter_for(client, dossier, occasion))
             outgoing.append(_Outgoing(message.channel, message.template, f"outbox/{base}.pdf", pdf=pdf))
 
     # The claim: everything this step will send, recorded before anything leaves.
@@ -315,6 +336,23 @@ def _send_messages(
             confirmed.append((item.channel.value, item.template, message_id))
     confirm(deps, dossier.client_id, dossier.debtor_id, step.step, confirmed, now)
     return ActionOutcome.SENT
+
+
+def _is_fourteen_day_letter(message: StepMessage) -> bool:
+    return message.channel is Channel.LETTER and message.template == FOURTEEN_DAY_LETTER
+
+
+def _final_term_facts(client: Client, dossier: Dossier, step: PolicyStep, today: date) -> dict[str, Any]:
+    """A final demand's last day to pay, as its e-mail states it (the letter computes the same)."""
+    if step.term_days < 1:
+        return {}
+    last_day = legal.final_demand_last_day(
+        today, step.term_days, receipt_offset_days=client.letter_receipt_offset_days
+    )
+    return {
+        "final_term_last_day": long_date(last_day, language_of(client, dossier)),
+        "principal": format_eur(dossier.chased_cents),
+    }
 
 
 def _costs_reason(client: Client, dossier: Dossier) -> str:

@@ -297,15 +297,55 @@ class SmsSender(Protocol):
 
 
 @dataclass(frozen=True)
+class Letterhead:
+    """Who a letter is from, as printed at the top and in the footer (the client's settings)."""
+
+    name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    kvk: str = ""
+    iban: str = ""
+    # Labels in the letter's language: {"kvk": "KvK", "iban": "IBAN", "phone": "Tel."}.
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def details(self) -> list[str]:
+        """The lines under the name: address, phone, e-mail, then KvK and IBAN, each labelled."""
+        lines = list(self.address_lines)
+        if self.phone:
+            lines.append(f"{self.labels.get('phone', 'Tel.')} {self.phone}")
+        if self.email:
+            lines.append(self.email)
+        for key, value in (("kvk", self.kvk), ("iban", self.iban)):
+            if value:
+                lines.append(f"{self.labels.get(key, key.upper())} {value}")
+        return lines
+
+
+@dataclass(frozen=True)
+class PaymentInstructions:
+    """How to pay, in the letter's words (first line a heading), beside a QR code of `url`."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Letter:
     """A letter as the reader sees it, ready to be laid out on paper."""
 
-    sender_lines: tuple[str, ...]
+    sender: Letterhead
     recipient_lines: tuple[str, ...]
     place_and_date: str
     subject: str
     body: str  # paragraphs separated by blank lines
     title: str = ""
+    # The reference line above the subject: (label, value), e.g. ("Ons kenmerk", "ZW-10023").
+    references: tuple[tuple[str, str], ...] = ()
+    payment: PaymentInstructions | None = None
+    footer: str = ""
+    # "Pagina {page} van {pages}" in the letter's language; empty for none.
+    page_label: str = ""
 
 
 class LetterRenderer(Protocol):
