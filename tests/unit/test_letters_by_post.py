@@ -91,7 +91,11 @@ def test_the_hand_over_summary_is_dutch_with_dutch_dates() -> None:
     world.open(WHOLESALER, shop, date(2026, 3, 2), Invoice("F-2001", date(2026, 2, 1), 100_000, 100_000))
     world.run(local(2026, 3, 2, 8, 0), local(2026, 3, 27, 9, 0))
     result = decide_handover(
-        WHOLESALER.client_id, "D-5120", HandoverDecision(Decision.APPROVE), local(2026, 3, 30, 10), world.deps()
+        WHOLESALER.client_id,
+        "D-5120",
+        HandoverDecision(Decision.APPROVE),
+        local(2026, 3, 30, 10),
+        world.deps(),
     )
 
     assert result.summary_key is not None
