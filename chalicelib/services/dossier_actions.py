@@ -382,6 +382,8 @@ def _request_handover_decision(
         step.template,
         decision_url(deps, client.client_id, dossier.debtor_id),
         term_note=term_note(client, dossier, schedule.local_day(now), language),
+        # What the debtor really got, so the client decides on facts, not on a stock phrase.
+        **history_facts(dossier, schedule.local_day(now), language),
     )
     key = f"sent/{client.client_id}/{dossier.debtor_id}/{step.step}-email-client.txt"
     decide_by = schedule.morning(schedule.local_day(now) + timedelta(days=client.decision_days))
