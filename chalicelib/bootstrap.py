@@ -180,6 +180,7 @@ def import_deps() -> ImportDeps:
 def action_deps() -> ActionDeps:
     """Every port a dossier use case may reach: dunning, disputes, arrangements, decisions."""
     from chalicelib.adapters.letters import PdfLetterRenderer
+    from chalicelib.adapters.print_drop import S3PrintDrop
     from chalicelib.services.dossier_actions import ActionDeps
 
     return ActionDeps(
@@ -193,6 +194,7 @@ def action_deps() -> ActionDeps:
         links=payment_link_registry(),
         sent_emails=sent_email_index(),
         public_api_url=settings().public_api_url,
+        printer=S3PrintDrop(file_store()),
     )
 
 

@@ -379,6 +379,19 @@ class FakeSentEmailIndex:
         return self.recipients.get(message_id)
 
 
+class FakePrintPartner:
+    """The print-and-mail partner at its port: remembers what it was handed."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Any, bytes]] = []
+
+    def hand_over(self, job: Any, pdf: bytes) -> str:
+        self.jobs.append((job, pdf))
+        return (
+            f"print/{job.handed_over_on.isoformat()}/{job.client_id}/{job.debtor_id}-{job.step}.manifest.json"
+        )
+
+
 def fake_action_deps(
     dossiers: FakeDossierRepository,
     clients: FakeClientDirectory,
@@ -389,6 +402,7 @@ def fake_action_deps(
     files: FakeFileStore | None = None,
     links: FakePaymentLinkRegistry | None = None,
     sent_emails: FakeSentEmailIndex | None = None,
+    printer: FakePrintPartner | None = None,
 ) -> Any:
     """Every port of a dossier use case, the ones a test does not look at made fresh."""
     from chalicelib.adapters.letters import PdfLetterRenderer
@@ -405,4 +419,5 @@ def fake_action_deps(
         links=links or FakePaymentLinkRegistry(),
         sent_emails=sent_emails or FakeSentEmailIndex(),
         public_api_url="https://api.debtflow.example",
+        printer=printer or FakePrintPartner(),
     )

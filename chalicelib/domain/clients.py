@@ -104,6 +104,10 @@ class Client:
     # (8 digits) and a phone number the debtor can call. The e-mail is `reply_to_email`.
     kvk_number: str = ""
     phone: str = ""
+    # Letters go to the print-and-mail partner (S3 print/<date>/), which reports the day it posted
+    # each one; a 14-day letter's term then runs from that day. Off: the client prints the
+    # outbox itself and the step's day counts as the posting date.
+    print_partner: bool = False
 
     @property
     def place(self) -> str:

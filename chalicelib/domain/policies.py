@@ -34,7 +34,7 @@ from chalicelib.domain import legal
 from chalicelib.domain.clients import Client, FirstStep
 from chalicelib.domain.contact_window import next_contact_moment
 from chalicelib.domain.debtor_list import DebtorType
-from chalicelib.domain.dossier import Dossier
+from chalicelib.domain.dossier import Dossier, FourteenDayLetter
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -89,6 +89,20 @@ class Condition(StrEnum):
     FINAL_DEMAND_TERM_ENDED = "final_demand_term_ended"
 
 
+# A 14-day letter the print partner has not reported posted has only a provisional term (from
+# the step's day). A step waiting for that term waits this many days longer for the report; the
+# missing report has raised an alarm long before (services/posting.py), and costs stay off the
+# file until the report comes (dunning.costs_due).
+POSTING_REPORT_GRACE_DAYS = 7
+
+
+def term_end(letter: FourteenDayLetter) -> date:
+    """The first day after the 14-day term, as far as it is known."""
+    if letter.posting_reported:
+        return letter.costs_due_from
+    return letter.costs_due_from + timedelta(days=POSTING_REPORT_GRACE_DAYS)
+
+
 def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -> bool:
     """Whether `condition` is true for this dossier of this client on `today` (a local date)."""
     debtor = dossier.debtor
@@ -123,11 +137,11 @@ def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -
         case Condition.FOURTEEN_DAY_LETTER_SENT:
             return letter is not None
         case Condition.FOURTEEN_DAY_TERM_ENDED:
-            return letter is not None and today >= letter.costs_due_from
+            return letter is not None and today >= term_end(letter)
         case Condition.FOURTEEN_DAY_TERM_ENDED_FOR_CONSUMERS:
             if debtor.debtor_type is not DebtorType.CONSUMER or letter is None:
                 return True
-            return today >= letter.costs_due_from
+            return today >= term_end(letter)
         case Condition.FINAL_DEMAND_TERM_ENDED:
             # Needs the policy's term; Policy.when_due waits for it. As a filter it never blocks.
             return True
@@ -277,7 +291,7 @@ class Policy:
             if condition is Condition.FOURTEEN_DAY_TERM_ENDED:
                 if letter is None:
                     return None
-                due = max(due, self._at(letter.costs_due_from))
+                due = max(due, self._at(term_end(letter)))
             elif condition is Condition.FINAL_DEMAND_TERM_ENDED:
                 last_day = self.final_demand_last_day(dossier, client)
                 if last_day is not None:
@@ -287,7 +301,7 @@ class Policy:
                 and letter is not None
                 and dossier.debtor.debtor_type is DebtorType.CONSUMER
             ):
-                due = max(due, self._at(letter.costs_due_from))
+                due = max(due, self._at(term_end(letter)))
         return due
 
 

@@ -18,9 +18,12 @@ Which way it errs: towards silence, never towards a second message.
   dossier shows it unconfirmed, without the provider's id. The retry sends nothing.
 tests/unit/test_dunning_engine.py proves both.
 
-Letters are written to S3 `outbox/<client>/<debtor>/<step>.pdf` for the print-and-post partner:
-an S3 put of the same key is idempotent, so even a repeated put gives one letter. The posting
-date recorded on the dossier is the day of the step; it starts the consumer's 14-day term.
+Letters are written to S3 `outbox/<client>/<debtor>/<step>.pdf`: an S3 put of the same key is
+idempotent, so even a repeated put gives one letter. For a client whose letters the print-and-
+mail partner posts (`Client.print_partner`), the letter is also handed to it (`print/<date>/`
+with a manifest) and the partner's posting report sets the posting date that starts a 14-day
+term (services/posting.py); until then no costs become due from it. Otherwise the client prints
+the outbox and the day of the step counts as the posting date.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ from chalicelib.services.ports import (
     Mailer,
     PaymentGateway,
     PaymentLinkRegistry,
+    PrintJob,
+    PrintPartner,
     SentEmailIndex,
     Sms,
     SmsSender,
@@ -108,6 +113,8 @@ class ActionDeps:
     # Which dossier an SES message id belongs to, for bounces (services/email_feedback.py).
     sent_emails: SentEmailIndex
     public_api_url: str
+    # The print-and-mail partner, for clients whose letters it posts (`Client.print_partner`).
+    printer: PrintPartner
 
     @property
     def uow(self) -> DossierUnitOfWork:
@@ -125,6 +132,7 @@ class _Outgoing:
     sms: Sms | None = None
     pdf: bytes | None = None
     copy: str = ""
+    print_job: PrintJob | None = None
 
 
 def policy_for(client: Client) -> Policy:
@@ -230,7 +238,9 @@ def _send_messages(
     planned = list(step.messages_for(dossier, client, today))
     letter: FourteenDayLetter | None = None
     if any(_is_fourteen_day_letter(m) for m in planned):
-        letter = dunning.fourteen_day_letter(dossier, client, today, step.step)
+        letter = dunning.fourteen_day_letter(
+            dossier, client, today, step.step, awaiting_posting=client.print_partner
+        )
         if letter is None:
             # Nothing is in default yet: a 14-day letter may not be sent before the due date.
             planned = [m for m in planned if not _is_fourteen_day_letter(m)]
@@ -295,8 +305,24 @@ def _send_messages(
                 fourteen_day=letter if _is_fourteen_day_letter(message) else None,
                 term_days=step.term_days,
             )
-            pdf = deps.letters.render(letter_for(client, dossier, occasion))
-            outgoing.append(_Outgoing(message.channel, message.template, f"outbox/{base}.pdf", pdf=pdf))
+            rendered = letter_for(client, dossier, occasion)
+            pdf = deps.letters.render(rendered)
+            job = (
+                PrintJob(
+                    letter_id=base,
+                    client_id=client.client_id,
+                    debtor_id=dossier.debtor_id,
+                    step=step.step,
+                    template=message.template,
+                    handed_over_on=today,
+                    recipient_lines=rendered.recipient_lines,
+                )
+                if client.print_partner
+                else None
+            )
+            outgoing.append(
+                _Outgoing(message.channel, message.template, f"outbox/{base}.pdf", pdf=pdf, print_job=job)
+            )
 
     # The claim: everything this step will send, recorded before anything leaves.
     dossier.take_step(
@@ -325,7 +351,12 @@ def _send_messages(
     for item in outgoing:
         if item.pdf is not None:
             deps.files.put(item.key, item.pdf, "application/pdf")
-            confirmed.append((item.channel.value, item.template, f"s3://{item.key}"))
+            # With a print partner the letter is "sent" once handed over; its posting date
+            # follows in the partner's report (services/posting.py).
+            provider_id = (
+                deps.printer.hand_over(item.print_job, item.pdf) if item.print_job else f"s3://{item.key}"
+            )
+            confirmed.append((item.channel.value, item.template, provider_id))
             continue
         deps.files.put(item.key, item.copy.encode("utf-8"), "text/plain; charset=utf-8")
         if item.sms is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO, Protocol
 
@@ -351,4 +351,25 @@ class Letter:
 class LetterRenderer(Protocol):
     def render(self, letter: Letter) -> bytes:
         """The letter as a PDF document."""
+        ...
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """A letter handed to the print-and-mail partner. `letter_id` (`<client>/<debtor>/<step>`)
+    is what the partner quotes back in its posting report."""
+
+    letter_id: str
+    client_id: str
+    debtor_id: str
+    step: int
+    template: str
+    handed_over_on: date
+    recipient_lines: tuple[str, ...]
+
+
+class PrintPartner(Protocol):
+    def hand_over(self, job: PrintJob, pdf: bytes) -> str:
+        """Give the partner the letter to print and post; returns where the hand-over is recorded
+        (the manifest). Handing the same letter over again replaces it (same keys)."""
         ...

@@ -195,7 +195,8 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
 ) -> None:
     allowed = grants(template, "ImportUpload")
 
-    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state")
+    # posted/: the print partner's posting reports, which arrive through the same queue.
+    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "posted", "state")
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
     assert sorted(allowed["s3:PutObject"]) == objects("quarantine", "reports", "state")
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
@@ -267,12 +268,17 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
 def test_reconciliation_lists_clients_settles_payments_and_writes_reports(template: dict[str, Any]) -> None:
     allowed = grants(template, "ReconcilePayments")
 
-    assert allowed["dynamodb:Query"] == [
-        j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}})
-    ]
+    # The daily run also lists each client's dossiers for letters never reported posted.
+    assert sorted(allowed["dynamodb:Query"]) == sorted(
+        [
+            j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}}),
+            j({"Fn::Sub": "${DebtflowTable.Arn}/index/by_client"}),
+        ]
+    )
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
-    assert allowed["s3:PutObject"] == objects("reports")
+    # state/: the posting alarm the dashboard reads (letters-not-posted.json).
+    assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
 
 
 def test_ses_feedback_only_reads_and_writes_items_of_the_table(template: dict[str, Any]) -> None:
