@@ -392,6 +392,23 @@ class FakePrintPartner:
         )
 
 
+class FakeWhatsApp:
+    """WhatsApp at its port: records what it accepted; `refuse` makes it fail like a number
+    without WhatsApp, so the step falls back to SMS."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.sent: list[Any] = []
+        self.refuse = refuse
+
+    def send(self, message: Any) -> str:
+        from chalicelib.services.ports import WhatsAppNotDelivered
+
+        if self.refuse:
+            raise WhatsAppNotDelivered("no WhatsApp on this number")
+        self.sent.append(message)
+        return f"wamid.fake{len(self.sent)}"
+
+
 def fake_action_deps(
     dossiers: FakeDossierRepository,
     clients: FakeClientDirectory,
@@ -403,6 +420,7 @@ def fake_action_deps(
     links: FakePaymentLinkRegistry | None = None,
     sent_emails: FakeSentEmailIndex | None = None,
     printer: FakePrintPartner | None = None,
+    whatsapp: FakeWhatsApp | None = None,
 ) -> Any:
     """Every port of a dossier use case, the ones a test does not look at made fresh."""
     from chalicelib.adapters.letters import PdfLetterRenderer
@@ -420,4 +438,5 @@ def fake_action_deps(
         sent_emails=sent_emails or FakeSentEmailIndex(),
         public_api_url="https://api.debtflow.example",
         printer=printer or FakePrintPartner(),
+        whatsapp=whatsapp or FakeWhatsApp(),
     )

@@ -29,6 +29,9 @@ class DebtorDetails:
     postcode: str | None = None
     city: str | None = None
     language: str = "nl"
+    # The debtor agreed to WhatsApp messages (a column of the client's list, or the portal).
+    # Without it nothing goes by WhatsApp (AVG/GDPR: a messaging app is opt-in).
+    whatsapp_consent: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class Action(StrEnum):
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    # A pre-approved WhatsApp template, only with the debtor's consent; falls back to SMS.
+    WHATSAPP = "whatsapp"
     LETTER = "letter"
     CALL = "call"
     # The hand-over decision request goes to the client, never to the debtor.
@@ -77,6 +79,8 @@ class Condition(StrEnum):
     HAS_PHONE = "has_phone"
     HAS_MOBILE_PHONE = "has_mobile_phone"
     HAS_POSTAL_ADDRESS = "has_postal_address"
+    HAS_WHATSAPP_CONSENT = "has_whatsapp_consent"
+    NO_WHATSAPP_CONSENT = "no_whatsapp_consent"
     NO_FOURTEEN_DAY_LETTER_YET = "no_fourteen_day_letter_yet"
     FOURTEEN_DAY_LETTER_SENT = "fourteen_day_letter_sent"
     # Only meaningful as `not_before`: waits for the day costs become due (BW 6:96 lid 6).
@@ -130,6 +134,10 @@ def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -
             return bool(debtor.phone_e164)
         case Condition.HAS_MOBILE_PHONE:
             return bool(debtor.mobile_e164)
+        case Condition.HAS_WHATSAPP_CONSENT:
+            return debtor.whatsapp_consent
+        case Condition.NO_WHATSAPP_CONSENT:
+            return not debtor.whatsapp_consent
         case Condition.HAS_POSTAL_ADDRESS:
             return bool(debtor.street and debtor.postcode and debtor.city)
         case Condition.NO_FOURTEEN_DAY_LETTER_YET:

@@ -65,6 +65,8 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
             "chamber of commerce"),
     "language": ("taal", "language", "correspondentietaal"),
     "paid": ("betaald", "paid", "voldaan"),
+    "whatsapp_consent": ("whatsapp", "whatsapp toestemming", "toestemming whatsapp", "whatsapp consent",
+                         "whatsapp opt-in"),
     "status": ("status", "betaalstatus", "payment status"),
 }  # fmt: skip
 

@@ -253,6 +253,10 @@ class RowInterpreter:
                 postcode = fields.parse_dutch_postcode(postcode)
             field = "debtor_type"
             debtor_type = self._debtor_type(name, text["debtor_type"], text["kvk"])
+            field = "whatsapp_consent"
+            consent = fields.YES_NO_VALUES.get(text["whatsapp_consent"].casefold())
+            if consent is None:
+                raise InvalidField(f"'{text['whatsapp_consent']}' does not say yes or no; use ja or nee")
             field = "language"
             language = "nl"
             if text["language"]:
@@ -274,6 +278,7 @@ class RowInterpreter:
             postcode=postcode,
             city=text["city"] or None,
             language=language,
+            whatsapp_consent=consent,
         )
 
     def _debtor_type(self, name: str, type_text: str, kvk: str) -> DebtorType:
@@ -309,6 +314,7 @@ def _street(street: str, number: str, suffix: str) -> str | None:
 _DEBTOR_FIELDS: tuple[str, ...] = (
     "name", "first_name", "infix", "last_name", "email", "phone", "mobile", "iban", "street",
     "house_number", "house_number_suffix", "postcode", "city", "country", "debtor_type", "kvk", "language",
+    "whatsapp_consent",
 )  # fmt: skip
 
 _ROW_FIELDS: tuple[str, ...] = (

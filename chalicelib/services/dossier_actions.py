@@ -60,6 +60,7 @@ from chalicelib.services.message_content import (
     long_date,
     sms_for_debtor,
     term_note,
+    whatsapp_for_debtor,
 )
 from chalicelib.services.payments import payment_link_for
 from chalicelib.services.ports import (
@@ -77,6 +78,9 @@ from chalicelib.services.ports import (
     SentEmailIndex,
     Sms,
     SmsSender,
+    WhatsAppMessage,
+    WhatsAppNotDelivered,
+    WhatsAppSender,
 )
 from chalicelib.services.unit_of_work import DossierUnitOfWork
 
@@ -115,6 +119,8 @@ class ActionDeps:
     public_api_url: str
     # The print-and-mail partner, for clients whose letters it posts (`Client.print_partner`).
     printer: PrintPartner
+    # WhatsApp (End User Messaging Social), for debtors who agreed to it; SMS when it fails.
+    whatsapp: WhatsAppSender
 
     @property
     def uow(self) -> DossierUnitOfWork:
@@ -133,6 +139,7 @@ class _Outgoing:
     pdf: bytes | None = None
     copy: str = ""
     print_job: PrintJob | None = None
+    whatsapp: WhatsAppMessage | None = None
 
 
 def policy_for(client: Client) -> Policy:
@@ -296,6 +303,21 @@ def _send_messages(
                     copy=f"To: {sms.to}\n\n{sms.text}",
                 )
             )
+        elif message.channel is Channel.WHATSAPP:
+            whatsapp = whatsapp_for_debtor(client, dossier, message.template, payment.checkout_url)
+            # The same words as an SMS, ready in case WhatsApp does not take the message.
+            fallback = sms_for_debtor(client, dossier, message.template, payment.checkout_url)
+            outgoing.append(
+                _Outgoing(
+                    message.channel,
+                    message.template,
+                    f"sent/{base}-whatsapp.txt",
+                    sms=fallback,
+                    whatsapp=whatsapp,
+                    copy=f"To: {whatsapp.to}\nWhatsApp template: {whatsapp.template} {list(whatsapp.parameters)}\n"
+                    f"SMS if WhatsApp fails:\n\n{fallback.text}",
+                )
+            )
         elif message.channel is Channel.LETTER:
             occasion = LetterOccasion(
                 template=message.template,
@@ -359,7 +381,11 @@ def _send_messages(
             confirmed.append((item.channel.value, item.template, provider_id))
             continue
         deps.files.put(item.key, item.copy.encode("utf-8"), "text/plain; charset=utf-8")
-        if item.sms is not None:
+        if item.whatsapp is not None and item.sms is not None:
+            confirmed.append(
+                (item.channel.value, item.template, _whatsapp_or_sms(deps, item.whatsapp, item.sms))
+            )
+        elif item.sms is not None:
             confirmed.append((item.channel.value, item.template, deps.sms.send(item.sms)))
         elif item.email is not None:
             message_id = deps.mailer.send(item.email)
@@ -367,6 +393,16 @@ def _send_messages(
             confirmed.append((item.channel.value, item.template, message_id))
     confirm(deps, dossier.client_id, dossier.debtor_id, step.step, confirmed, now)
     return ActionOutcome.SENT
+
+
+def _whatsapp_or_sms(deps: ActionDeps, whatsapp: WhatsAppMessage, fallback: Sms) -> str:
+    """WhatsApp's message id; when WhatsApp does not take it, the SMS goes instead and the id
+    recorded is `sms:<id>`, so the dossier shows which channel really carried it. Either way it
+    is one contact moment of the budget."""
+    try:
+        return deps.whatsapp.send(whatsapp)
+    except WhatsAppNotDelivered:
+        return f"sms:{deps.sms.send(fallback)}"
 
 
 def _is_fourteen_day_letter(message: StepMessage) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import date
 from email.utils import formataddr
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from chalicelib.domain.clients import Client
@@ -13,7 +16,7 @@ from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import Dispute, DisputeReason, Dossier, Invoice, SentMessage
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
-from chalicelib.services.ports import Attachment, Email, Sms
+from chalicelib.services.ports import Attachment, Email, Sms, WhatsAppMessage
 from chalicelib.services.templates import render_email, render_text
 
 MONTHS_NL = [
@@ -249,6 +252,29 @@ def sms_for_debtor(client: Client, dossier: Dossier, template: str, payment_url:
         to=dossier.debtor.mobile_e164,
         text=text,
         sender_id=sms_sender_id(client.name),
+        tags={"client": client.client_id, "template": template},
+    )
+
+
+@cache
+def whatsapp_settings() -> dict[str, Any]:
+    settings: dict[str, Any] = json.loads(
+        resources.files("chalicelib.data").joinpath("whatsapp.json").read_text("utf-8")
+    )
+    return settings
+
+
+def whatsapp_for_debtor(client: Client, dossier: Dossier, template: str, payment_url: str) -> WhatsAppMessage:
+    """The approved WhatsApp template with creditor, reference and link, like an SMS: no amounts
+    (DOMAIN.md §8). Only for a debtor who agreed to WhatsApp."""
+    if not (dossier.debtor.mobile_e164 and dossier.debtor.whatsapp_consent):
+        raise ValueError("the debtor has no mobile number with WhatsApp consent")
+    language = "en" if language_of(client, dossier) == "en" else "nl"
+    return WhatsAppMessage(
+        to=dossier.debtor.mobile_e164,
+        template=whatsapp_settings()["templates"][template][language],
+        language=language,
+        parameters=(client.name, dossier.debtor_id, payment_url),
         tags={"client": client.client_id, "template": template},
     )
 

@@ -373,3 +373,26 @@ class PrintPartner(Protocol):
         """Give the partner the letter to print and post; returns where the hand-over is recorded
         (the manifest). Handing the same letter over again replaces it (same keys)."""
         ...
+
+
+@dataclass(frozen=True)
+class WhatsAppMessage:
+    """A pre-approved WhatsApp template with its parameters: creditor, reference, link, never an
+    amount (a WhatsApp preview shows on a lock screen, DOMAIN.md §8)."""
+
+    to: str  # E.164
+    template: str
+    language: str  # the template's language code as approved at Meta ("nl", "en")
+    parameters: tuple[str, ...]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class WhatsAppNotDelivered(Exception):
+    """WhatsApp did not take the message (no WhatsApp on that number, template refused, the
+    service unavailable): the step falls back to SMS."""
+
+
+class WhatsAppSender(Protocol):
+    def send(self, message: WhatsAppMessage) -> str:
+        """Hand the message to WhatsApp; returns its message id, or raises WhatsAppNotDelivered."""
+        ...

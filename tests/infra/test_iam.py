@@ -70,7 +70,7 @@ EXPECTED_ACTIONS = {
     | TABLE_KEY_WRITE
     | ITEMS
     | MOLLIE_KEYS
-    | {"ses:SendEmail", "sns:Publish", "s3:PutObject"},
+    | {"ses:SendEmail", "sns:Publish", "s3:PutObject", "social-messaging:SendWhatsAppMessage"},
     "APIHandler": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
@@ -246,7 +246,15 @@ def test_the_action_function_mails_from_the_sender_domain_through_the_configurat
     )
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ActionsQueue", "Arn"]})]
-    assert sorted(allowed["s3:PutObject"]) == objects("outbox", "sent")
+    # print/: letters and their manifests for the print-and-mail partner.
+    assert sorted(allowed["s3:PutObject"]) == objects("outbox", "print", "sent")
+    assert allowed["social-messaging:SendWhatsAppMessage"] == [
+        j(
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:social-messaging:${AWS::Region}:${AWS::AccountId}:phone-number-id/*"
+            }
+        )
+    ]
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
 

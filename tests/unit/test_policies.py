@@ -29,10 +29,12 @@ def test_the_default_policy_is_the_reference_rhythm_with_call_moments_every_thre
         (9, 15, Action.HANDOVER_DECISION, "handover_decision"),
     ]
     second = default_policy().steps[4]
-    # The 14-day letter, e-mail, SMS, and the reminder letter for a debtor reachable only by post.
+    # The 14-day letter, e-mail, WhatsApp (with consent) or SMS, and the reminder letter for a
+    # debtor reachable only by post.
     assert [m.channel for m in second.messages] == [
         Channel.LETTER,
         Channel.EMAIL,
+        Channel.WHATSAPP,
         Channel.SMS,
         Channel.LETTER,
     ]

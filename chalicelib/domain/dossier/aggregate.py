@@ -171,7 +171,7 @@ class Dossier:
     def contact_moments(self) -> list[datetime]:
         """When the debtor was contacted, one moment per dunning step or call (for the contact
         budget: about 6 moments a month over all channels, DOMAIN.md §11)."""
-        debtor_channels = ("email", "sms", "letter")
+        debtor_channels = ("email", "sms", "letter", "whatsapp")
         moments = {(m.step, m.sent_at) for m in self.messages if m.channel in debtor_channels}
         moments |= {(t.step, t.created_at) for t in self.call_tasks}
         return sorted(at for _, at in moments)
