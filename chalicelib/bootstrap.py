@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         SentEmailIndex,
         SmsSender,
         UploadLedger,
+        WhatsAppSender,
     )
     from chalicelib.services.reconciliation import ReconciliationDeps
 
@@ -62,6 +63,9 @@ class Settings:
     # The queue of a large list's shard chunks (import_chunk); unset: every list in one go.
     import_chunks_queue_url: str = ""
     import_shard_above_rows: int = 50_000
+    # The account's WhatsApp number in End User Messaging Social (`phone-number-id-...`); unset:
+    # no WhatsApp, every such message goes as SMS.
+    whatsapp_phone_number_id: str = ""
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -80,6 +84,7 @@ class Settings:
             ),
             import_chunks_queue_url=env.get("IMPORT_CHUNKS_QUEUE_URL", ""),
             import_shard_above_rows=int(env.get("IMPORT_SHARD_ABOVE_ROWS", "50000")),
+            whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
         )
 
 
@@ -190,6 +195,7 @@ def import_deps() -> ImportDeps:
 def action_deps() -> ActionDeps:
     """Every port a dossier use case may reach: dunning, disputes, arrangements, decisions."""
     from chalicelib.adapters.letters import PdfLetterRenderer
+    from chalicelib.adapters.print_drop import S3PrintDrop
     from chalicelib.services.dossier_actions import ActionDeps
 
     return ActionDeps(
@@ -204,6 +210,8 @@ def action_deps() -> ActionDeps:
         sent_emails=sent_email_index(),
         personal_links=personal_link_store(),
         public_api_url=settings().public_api_url,
+        printer=S3PrintDrop(file_store()),
+        whatsapp=whatsapp_sender(),
     )
 
 
@@ -235,6 +243,19 @@ def feedback_deps() -> FeedbackDeps:
     from chalicelib.services.email_feedback import FeedbackDeps
 
     return FeedbackDeps(dossiers=dossier_repository(), sent_emails=sent_email_index())
+
+
+@cache
+def whatsapp_sender() -> WhatsAppSender:
+    from chalicelib.adapters.aws_clients import client
+    from chalicelib.adapters.whatsapp import EndUserMessagingWhatsApp
+    from chalicelib.services.message_content import whatsapp_settings
+
+    return EndUserMessagingWhatsApp(
+        client("socialmessaging"),
+        settings().whatsapp_phone_number_id,
+        str(whatsapp_settings()["meta_api_version"]),
+    )
 
 
 @cache
@@ -290,6 +311,7 @@ def reset() -> None:
         mailer,
         action_queue,
         sms_sender,
+        whatsapp_sender,
         sent_email_index,
         personal_link_store,
         bad_token_counter,
