@@ -15,3 +15,14 @@ _CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard"
 @cache
 def client(service: str) -> Any:
     return boto3.client(service, config=_CONFIG)
+
+
+class LazyClient:
+    """A boto3 client made on its first call, so wiring the ports (a CLI command, a handler)
+    needs no region or credentials until AWS is really asked something."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(client(self._service), name)
