@@ -323,9 +323,12 @@ def log_lines() -> Iterator[Capture]:
     debtflow = logging.getLogger("debtflow")
     debtflow_level = debtflow.level
     debtflow.setLevel(logging.DEBUG)
+    # The service's records do not propagate to the root logger (log_setup.one_line_per_record).
+    debtflow.addHandler(handler)
     yield handler
     root.removeHandler(handler)
     root.setLevel(previous)
+    debtflow.removeHandler(handler)
     debtflow.setLevel(debtflow_level)
 
 
