@@ -247,12 +247,12 @@ def feedback_deps() -> FeedbackDeps:
 
 @cache
 def whatsapp_sender() -> WhatsAppSender:
-    from chalicelib.adapters.aws_clients import LazyClient
+    from chalicelib.adapters.aws_clients import LazyClient, client
     from chalicelib.adapters.whatsapp import EndUserMessagingWhatsApp
     from chalicelib.services.message_content import whatsapp_settings
 
     return EndUserMessagingWhatsApp(
-        LazyClient("socialmessaging"),
+        LazyClient(lambda: client("socialmessaging")),
         settings().whatsapp_phone_number_id,
         str(whatsapp_settings()["meta_api_version"]),
     )

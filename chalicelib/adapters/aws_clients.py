@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -18,11 +19,12 @@ def client(service: str) -> Any:
 
 
 class LazyClient:
-    """A boto3 client made on its first call, so wiring the ports (a CLI command, a handler)
-    needs no region or credentials until AWS is really asked something."""
+    """A boto3 client made on its first call (`make`, e.g. `lambda: client("sns")`), so wiring
+    the ports (a CLI command, a handler) needs no region or credentials until AWS is really asked
+    something."""
 
-    def __init__(self, service: str) -> None:
-        self._service = service
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(client(self._service), name)
+        return getattr(self._make(), name)
