@@ -22,6 +22,7 @@ from chalicelib.services.import_upload import (
     import_upload,
 )
 from chalicelib.services.list_chunks import decode_line, encode_line, upload_prefix
+from chalicelib.services.report_language import translate_reason
 from tests.builders import CLUB, NOW
 from tests.fakes import (
     FakeChunkQueue,
@@ -259,7 +260,8 @@ def test_a_shard_failing_on_its_last_delivery_tells_the_client_and_a_redrive_fin
     with pytest.raises(RuntimeError):
         import_chunk(chunks[0], NOW, world.deps, delivery=CHUNK_DELIVERIES)
     report = world.report("dag0.csv")
-    assert (report["status"], report["error"]) == ("failed", FAILED_REASON)
+    # The report speaks the client's language (services/report_language.py).
+    assert (report["status"], report["error"]) == ("failed", translate_reason(FAILED_REASON, CLUB.language))
 
     broken.broken = False  # fixed; the shard comes back from the dead-letter queue
     for chunk in chunks:
