@@ -199,6 +199,9 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
     assert "• Factuur C-2026-05, vervallen op 15-04-2026: € 1.000,00 Totaal open: € 3.000,00" in flat
     assert "Die zijn € 425,00. Zo staat het in de wet" in flat
     assert "Of maak het bedrag over naar NL91ABNA0417164300 ten name van Hockeyclub De IJsvogels" in flat
+    # The debtor's own page is on the letter too, like in every reminder.
+    assert "Op uw eigen pagina ziet u wat er openstaat." in flat
+    assert "https://api.debtflow.example/p/hc-de-ijsvogels/" in flat
 
     assert handover.to == CLUB.reply_to_email
     assert handover.subject == "Beslissing nodig: Sanne Jansen (L-0412) overdragen aan incasso?"

@@ -39,7 +39,8 @@ def test_a_member_who_agreed_gets_the_approved_template_instead_of_an_sms() -> N
     (message,) = whatsapp.sent
     assert message.to == "+31687654321" and message.template == "debtflow_betaalherinnering"
     assert message.parameters[:2] == ("Hockeyclub De IJsvogels", "L-0412")
-    assert message.parameters[2].startswith("https://")
+    # The same link an SMS carries: the member's own page (amounts, paying, a plan).
+    assert message.parameters[2].startswith("https://api.debtflow.example/p/hc-de-ijsvogels/")
     assert not any("€" in p for p in message.parameters)
     assert world.sms.sent == []
     dossier = world.dossiers.get(CLUB.client_id, "L-0412")
