@@ -108,6 +108,9 @@ def _import_uploads_of(record: Any) -> None:
         if quarantined(upload.bucket, upload.key, upload.etag):
             continue
         logger.append_keys(correlation_id=f"upload:{upload.key}:{upload.etag}")
+        if upload.key.startswith(f"{aws_events.POSTING_REPORTS}/"):
+            posting_report(upload.key)
+            continue
         with metrics.published():
             result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
             metrics.count("RowsImported", result.accepted)
@@ -126,6 +129,52 @@ def _import_uploads_of(record: Any) -> None:
                 "closed": len(result.closed),
             },
         )
+
+
+def posting_report(key: str) -> None:
+    """The print partner's report of the days it posted letters (services/posting.py). Recording
+    a posting twice changes nothing, so a redelivered report is harmless."""
+    from chalicelib.services.posting import record_posting_report
+
+    result = record_posting_report(key.split("/")[1], key, bootstrap.now(), bootstrap.action_deps())
+    with metrics.published():
+        metrics.count("LettersReportedPosted", result.recorded)
+        metrics.count("PostingsRefused", len(result.refused))
+    logger.info(
+        "posting report handled",
+        extra={
+            "client_id": result.client_id,
+            "recorded": result.recorded,
+            "repeated": result.repeated,
+            "refused": len(result.refused),
+        },
+    )
+
+
+def check_postings() -> None:
+    """Letters handed to the print partner and not reported posted within the working days of
+    chalicelib/data/posting.json: a metric to alarm on, a warning in the log, and
+    state/<client>/letters-not-posted.json for the dashboard."""
+    from chalicelib.services.posting import unreported_letters
+
+    now = bootstrap.now()
+    for client in bootstrap.client_directory().all():
+        if not client.print_partner:
+            continue
+        overdue = unreported_letters(
+            client.client_id, now, bootstrap.dossier_repository(), bootstrap.file_store()
+        )
+        with metrics.published():
+            metrics.count("LettersNotReportedPosted", len(overdue))
+        if overdue:
+            # Letter ids name a debtor number, not a person: no personal data in the log.
+            logger.warning(
+                "letters not reported posted",
+                extra={
+                    "client_id": client.client_id,
+                    "letters": [f"{u.client_id}/{u.debtor_id}/{u.step}" for u in overdue],
+                },
+            )
 
 
 def quarantined(bucket: str, key: str, etag: str) -> bool:
@@ -216,6 +265,7 @@ def reconcile_payments(event: Any) -> None:
     from chalicelib.services.reconciliation import reconcile_payments as run_reconciliation
 
     reports = run_reconciliation(bootstrap.now(), bootstrap.reconciliation_deps())
+    check_postings()
     for report in reports:
         logger.info(
             "payments reconciled",

@@ -84,17 +84,28 @@ FACTS: dict[str, Any] = {
     "letter_total": "€ 140,00",
     "letter_costs": "€ 40,00",
     "letter_vat": "",
-    "payer_name": "Marieke Jansen",
-    "member_names": "Sem en Lotte Jansen",
+    # A consumer greeted by name, and what was sent before (message_content.history_facts).
+    "business": False,
+    "reminders_before": 1,
+    "last_sent_on": "24 november 2026",
+    "days_since_last": 7,
+    "last_kind": "reminder",
+    "history": [{"on": "24 november 2026", "kind": "reminder", "channels": ["email"]}],
+    # A final demand's term (services/dossier_actions.py).
+    "principal": "€ 140,00",
+    "final_term_last_day": "17 december 2026",
+    # One e-mail to a household's payer (message_content.household_email).
+    "payer_name": "Marieke de Vries",
+    "member_names": "Jan de Vries en Lotte de Vries",
     "members": [
         {
-            "line": "Contributie van Sem Jansen (team JO11-2):",
-            "invoices": [{"number": "CONTR-2026-10", "due_date": "01-10-2026", "open": "€ 15,00"}],
+            "line": "Jan de Vries (team JO11-2)",
+            "invoices": [{"number": "F-2026-041", "due_date": "01-10-2026", "open": "€ 120,00"}],
             "charges": "",
             "reversal_lines": [],
         }
     ],
-    "references": "M3001, M3002",
+    "references": "10023, 10024",
 }
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         SentEmailIndex,
         SmsSender,
         UploadLedger,
+        WhatsAppSender,
     )
     from chalicelib.services.reconciliation import ReconciliationDeps
 
@@ -69,6 +70,9 @@ class Settings:
     login_issuer: str = ""
     login_app_client_id: str = ""
     login_jwks_url: str = ""
+    # The account's WhatsApp number in End User Messaging Social (`phone-number-id-...`); unset:
+    # no WhatsApp, every such message goes as SMS.
+    whatsapp_phone_number_id: str = ""
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -93,6 +97,7 @@ class Settings:
             or (
                 f"{env['LOGIN_ISSUER'].rstrip('/')}/.well-known/jwks.json" if env.get("LOGIN_ISSUER") else ""
             ),
+            whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
         )
 
 
@@ -222,6 +227,7 @@ def import_deps() -> ImportDeps:
 def action_deps() -> ActionDeps:
     """Every port a dossier use case may reach: dunning, disputes, arrangements, decisions."""
     from chalicelib.adapters.letters import PdfLetterRenderer
+    from chalicelib.adapters.print_drop import S3PrintDrop
     from chalicelib.services.dossier_actions import ActionDeps
 
     return ActionDeps(
@@ -236,6 +242,8 @@ def action_deps() -> ActionDeps:
         sent_emails=sent_email_index(),
         personal_links=personal_link_store(),
         public_api_url=settings().public_api_url,
+        printer=S3PrintDrop(file_store()),
+        whatsapp=whatsapp_sender(),
     )
 
 
@@ -267,6 +275,19 @@ def feedback_deps() -> FeedbackDeps:
     from chalicelib.services.email_feedback import FeedbackDeps
 
     return FeedbackDeps(dossiers=dossier_repository(), sent_emails=sent_email_index())
+
+
+@cache
+def whatsapp_sender() -> WhatsAppSender:
+    from chalicelib.adapters.aws_clients import LazyClient, client
+    from chalicelib.adapters.whatsapp import EndUserMessagingWhatsApp
+    from chalicelib.services.message_content import whatsapp_settings
+
+    return EndUserMessagingWhatsApp(
+        LazyClient(lambda: client("socialmessaging")),
+        settings().whatsapp_phone_number_id,
+        str(whatsapp_settings()["meta_api_version"]),
+    )
 
 
 @cache
@@ -322,6 +343,7 @@ def reset() -> None:
         mailer,
         action_queue,
         sms_sender,
+        whatsapp_sender,
         sent_email_index,
         personal_link_store,
         bad_token_counter,

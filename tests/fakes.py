@@ -412,6 +412,36 @@ class FakeBadTokenCounter:
         return self.counts.get((source, now.strftime("%Y%m%dT%H%M")), 0)
 
 
+class FakePrintPartner:
+    """The print-and-mail partner at its port: remembers what it was handed."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Any, bytes]] = []
+
+    def hand_over(self, job: Any, pdf: bytes) -> str:
+        self.jobs.append((job, pdf))
+        return (
+            f"print/{job.handed_over_on.isoformat()}/{job.client_id}/{job.debtor_id}-{job.step}.manifest.json"
+        )
+
+
+class FakeWhatsApp:
+    """WhatsApp at its port: records what it accepted; `refuse` makes it fail like a number
+    without WhatsApp, so the step falls back to SMS."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.sent: list[Any] = []
+        self.refuse = refuse
+
+    def send(self, message: Any) -> str:
+        from chalicelib.services.ports import WhatsAppNotDelivered
+
+        if self.refuse:
+            raise WhatsAppNotDelivered("no WhatsApp on this number")
+        self.sent.append(message)
+        return f"wamid.fake{len(self.sent)}"
+
+
 def fake_action_deps(
     dossiers: FakeDossierRepository,
     clients: FakeClientDirectory,
@@ -423,6 +453,8 @@ def fake_action_deps(
     links: FakePaymentLinkRegistry | None = None,
     sent_emails: FakeSentEmailIndex | None = None,
     personal_links: FakePersonalLinkStore | None = None,
+    printer: FakePrintPartner | None = None,
+    whatsapp: FakeWhatsApp | None = None,
 ) -> Any:
     """Every port of a dossier use case, the ones a test does not look at made fresh."""
     from chalicelib.adapters.letters import PdfLetterRenderer
@@ -440,4 +472,6 @@ def fake_action_deps(
         sent_emails=sent_emails or FakeSentEmailIndex(),
         personal_links=personal_links or FakePersonalLinkStore(),
         public_api_url="https://api.debtflow.example",
+        printer=printer or FakePrintPartner(),
+        whatsapp=whatsapp or FakeWhatsApp(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -15,3 +16,15 @@ _CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard"
 @cache
 def client(service: str) -> Any:
     return boto3.client(service, config=_CONFIG)
+
+
+class LazyClient:
+    """A boto3 client made on its first call (`make`, e.g. `lambda: client("sns")`), so wiring
+    the ports (a CLI command, a handler) needs no region or credentials until AWS is really asked
+    something."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from stdnum import iban as iban_number
+
 from chalicelib.domain.clients import BusinessCosts, Client
 from chalicelib.domain.debtor_list import DebtorType
 
@@ -13,7 +15,24 @@ from chalicelib.domain.debtor_list import DebtorType
 _FORMER_BUSINESS_MINIMUM_COSTS = "business_minimum_costs"
 
 
+class InvalidClientProfile(ValueError):
+    """A profile whose letter details cannot be printed as they are; the message names them."""
+
+
+def profile_problems(client: Client) -> list[str]:
+    """What keeps a profile from being stored: letterhead details a debtor would read wrong."""
+    problems = client.letterhead_problems()
+    if client.iban and not iban_number.is_valid(client.iban):
+        problems.append("iban: not a valid IBAN")
+    return problems
+
+
 def client_to_dict(client: Client) -> dict[str, Any]:
+    """The profile as stored; refuses one with a malformed KvK number, phone or IBAN, which
+    every letter would print."""
+    problems = profile_problems(client)
+    if problems:
+        raise InvalidClientProfile("; ".join(problems))
     data = asdict(client)
     data["default_debtor_type"] = client.default_debtor_type.value
     data["business_costs"] = BusinessCosts(client.business_costs).value

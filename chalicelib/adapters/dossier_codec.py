@@ -80,7 +80,7 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         "received_payment_ids": list(dossier.received_payment_ids),
         "paid_cents": dossier.paid_cents,
         "overpaid_cents": dossier.overpaid_cents,
-        "messages": [{**asdict(m), "sent_at": m.sent_at.isoformat()} for m in dossier.messages],
+        "messages": [_message_to_dict(m) for m in dossier.messages],
         # Added with payments; every reader below defaults them for older items.
         "open_costs_cents": dossier.open_costs_cents,
         "open_interest_cents": dossier.open_interest_cents,
@@ -148,6 +148,26 @@ def _waiting_to_dict(waiting: Waiting) -> dict[str, Any]:
 
 def _waiting_from_dict(data: dict[str, Any]) -> Waiting:
     return Waiting(**{**data, "who": Party(data["who"]), "until": datetime.fromisoformat(data["until"])})
+
+
+def _message_to_dict(message: SentMessage) -> dict[str, Any]:
+    return {
+        **asdict(message),
+        "sent_at": message.sent_at.isoformat(),
+        "posted_on": message.posted_on.isoformat() if message.posted_on else None,
+    }
+
+
+def _message_from_dict(data: dict[str, Any]) -> SentMessage:
+    # Older items have no posting date; `posted_on` is None for them.
+    posted_on = data.get("posted_on")
+    return SentMessage(
+        **{
+            **data,
+            "sent_at": datetime.fromisoformat(data["sent_at"]),
+            "posted_on": date.fromisoformat(posted_on) if posted_on else None,
+        }
+    )
 
 
 def _letter_to_dict(letter: FourteenDayLetter) -> dict[str, Any]:
@@ -271,10 +291,7 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
         received_payment_ids=tuple(data.get("received_payment_ids", ())),
         paid_cents=data.get("paid_cents", 0),
         overpaid_cents=data.get("overpaid_cents", 0),
-        messages=tuple(
-            SentMessage(**{**m, "sent_at": datetime.fromisoformat(m["sent_at"])})
-            for m in data.get("messages", ())
-        ),
+        messages=tuple(_message_from_dict(m) for m in data.get("messages", ())),
         open_costs_cents=data.get("open_costs_cents", 0),
         open_interest_cents=data.get("open_interest_cents", 0),
         payments={p["payment_id"]: _payment_from_dict(p) for p in data.get("payments", ())},

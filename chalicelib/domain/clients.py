@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chalicelib.domain.arrangements import ArrangementRules
 from chalicelib.domain.debtor_list import DebtorType
+
+# A Dutch postcode at the start of an address line: `1234 AB`, `1234AB`.
+_POSTCODE = re.compile(r"^\d{4}\s?[A-Za-z]{2}\s+")
+_KVK = re.compile(r"\d{8}")
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{5,18}[0-9]")
 
 
 class FirstStep(StrEnum):
@@ -98,12 +104,37 @@ class Client:
     # The return address printed on letters.
     postal_address: str = ""  # lines separated by "\n"
     # The client's Chamber of Commerce number (8 digits) and a phone number debtors may call:
-    # who the creditor is, for letters, the dashboard and the agency's hand-over file.
+    # who the creditor is, for the letterhead and footer of a business letter (NEN 1026), the
+    # dashboard and the agency's hand-over file. The e-mail is `reply_to_email`. None: not set
+    # (`debtflow client update --phone none` clears it).
     kvk_number: str | None = None
     phone: str | None = None
     # Invoiced sales per calendar month ("YYYY-MM" -> cents), when the client states them: the
     # dashboard's DSO is then the countback DSO, otherwise the average days beyond terms.
     monthly_sales_cents: dict[str, int] = field(default_factory=dict, hash=False)
+    # Letters go to the print-and-mail partner (S3 print/<date>/), which reports the day it posted
+    # each one; a 14-day letter's term then runs from that day. Off: the client prints the
+    # outbox itself and the step's day counts as the posting date.
+    print_partner: bool = False
+
+    @property
+    def place(self) -> str:
+        """The town a letter is dated from: the last line of the postal address without its
+        postcode (`1234 AB  Amsterdam` -> `Amsterdam`); empty without an address."""
+        lines = [line.strip() for line in self.postal_address.splitlines() if line.strip()]
+        if not lines:
+            return ""
+        town = _POSTCODE.sub("", lines[-1]).strip()
+        return town.title() if town.isupper() else town
+
+    def letterhead_problems(self) -> list[str]:
+        """What is wrong with the details printed on letters; empty when they can be printed."""
+        problems = []
+        if self.kvk_number and not _KVK.fullmatch(self.kvk_number):
+            problems.append("kvk_number: a KvK number has 8 digits")
+        if self.phone and not _PHONE.fullmatch(self.phone):
+            problems.append("phone: digits, spaces, dashes and a leading + only")
+        return problems
 
     def charges_interest(self, debtor_type: DebtorType) -> bool:
         """Whether statutory interest is charged to a debtor of this type: the client's setting,

@@ -35,6 +35,9 @@ class DebtorDetails:
     # the same payer form one household (domain/households.py).
     payer: str | None = None
     payer_email: str | None = None
+    # The debtor agreed to WhatsApp messages (a column of the client's list, or the portal).
+    # Without it nothing goes by WhatsApp (AVG/GDPR: a messaging app is opt-in).
+    whatsapp_consent: bool = False
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ def fourteen_day_letter(
     step: int,
     *,
     charged_in_window_cents: int | None = None,
+    awaiting_posting: bool = False,
 ) -> FourteenDayLetter | None:
     """The letter a consumer would get if posted on `posted_on`: the claims in default go in one
     letter and their principals are summed (BW 6:96 lid 7); the term and the costs date follow
@@ -110,6 +111,7 @@ def fourteen_day_letter(
         costs_cents=costs.cents,
         invoices=tuple(i.number for i in claims),
         step=step,
+        posting_reported=not awaiting_posting,
     )
 
 
@@ -163,6 +165,9 @@ def _consumer_costs_due(
     letter = dossier.fourteen_day_letter
     if letter is None or today < letter.costs_due_from:
         return CostsDue(0, "no costs before the 14-day term has ended")
+    if not letter.posting_reported:
+        # The term runs from the posting date the print partner reports, not from our step.
+        return CostsDue(0, "no costs while the 14-day letter is not reported posted")
     left = [
         dossier.invoices[n].open_cents
         for n in letter.invoices

@@ -455,6 +455,20 @@ def fourteen_day_term(
     return FourteenDayTerm(sent, receipt, last_day, last_day + timedelta(days=1))
 
 
+def final_demand_last_day(
+    sent: date, term_days: int, *, receipt_offset_days: int = DEFAULT_RECEIPT_OFFSET_DAYS
+) -> date:
+    """The last day to pay under a business debtor's final demand / notice of default (BW 6:82:
+    a reasonable term; DOMAIN.md §10, commonly 5-8 days, a policy setting). Counted from the
+    presumed receipt, like the 14-day term, so a slow post never shortens it; a last day on a
+    weekend or holiday moves to the next working day (Algemene termijnenwet art. 1). The letter
+    states this date itself, so the debtor need not count."""
+    if term_days < 1:
+        raise LegalRuleError("a final demand needs a term of at least one day")
+    receipt = presumed_receipt(sent, offset_days=receipt_offset_days)
+    return calendar.next_working_day_on_or_after(receipt + timedelta(days=term_days))
+
+
 # --------------------------------------------------------------------------------------------------
 # Payment allocation: BW 6:44
 # --------------------------------------------------------------------------------------------------

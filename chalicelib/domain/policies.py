@@ -21,6 +21,7 @@ step numbers stored on dossiers stay the same whether or not a client has calls 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -29,10 +30,11 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import legal
 from chalicelib.domain.clients import Client, FirstStep
 from chalicelib.domain.contact_window import next_contact_moment
 from chalicelib.domain.debtor_list import DebtorType
-from chalicelib.domain.dossier import Dossier
+from chalicelib.domain.dossier import Dossier, FourteenDayLetter
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -50,6 +52,8 @@ class Action(StrEnum):
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    # A pre-approved WhatsApp template, only with the debtor's consent; falls back to SMS.
+    WHATSAPP = "whatsapp"
     LETTER = "letter"
     CALL = "call"
     # The hand-over decision request goes to the client, never to the debtor.
@@ -75,6 +79,8 @@ class Condition(StrEnum):
     HAS_PHONE = "has_phone"
     HAS_MOBILE_PHONE = "has_mobile_phone"
     HAS_POSTAL_ADDRESS = "has_postal_address"
+    HAS_WHATSAPP_CONSENT = "has_whatsapp_consent"
+    NO_WHATSAPP_CONSENT = "no_whatsapp_consent"
     NO_FOURTEEN_DAY_LETTER_YET = "no_fourteen_day_letter_yet"
     FOURTEEN_DAY_LETTER_SENT = "fourteen_day_letter_sent"
     # Only meaningful as `not_before`: waits for the day costs become due (BW 6:96 lid 6).
@@ -82,6 +88,23 @@ class Condition(StrEnum):
     # As above for a consumer who got a 14-day letter; holds at once for businesses and for
     # consumers without a letter (their hand-over request says that no costs can be charged).
     FOURTEEN_DAY_TERM_ENDED_FOR_CONSUMERS = "fourteen_day_term_ended_for_consumers"
+    # Only meaningful as `not_before`: a business debtor's final demand (DOMAIN.md §10) has had
+    # its final term; holds at once where no final demand was sent.
+    FINAL_DEMAND_TERM_ENDED = "final_demand_term_ended"
+
+
+# A 14-day letter the print partner has not reported posted has only a provisional term (from
+# the step's day). A step waiting for that term waits this many days longer for the report; the
+# missing report has raised an alarm long before (services/posting.py), and costs stay off the
+# file until the report comes (dunning.costs_due).
+POSTING_REPORT_GRACE_DAYS = 7
+
+
+def term_end(letter: FourteenDayLetter) -> date:
+    """The first day after the 14-day term, as far as it is known."""
+    if letter.posting_reported:
+        return letter.costs_due_from
+    return letter.costs_due_from + timedelta(days=POSTING_REPORT_GRACE_DAYS)
 
 
 def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -> bool:
@@ -111,6 +134,10 @@ def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -
             return bool(debtor.phone_e164)
         case Condition.HAS_MOBILE_PHONE:
             return bool(debtor.mobile_e164)
+        case Condition.HAS_WHATSAPP_CONSENT:
+            return debtor.whatsapp_consent
+        case Condition.NO_WHATSAPP_CONSENT:
+            return not debtor.whatsapp_consent
         case Condition.HAS_POSTAL_ADDRESS:
             return bool(debtor.street and debtor.postcode and debtor.city)
         case Condition.NO_FOURTEEN_DAY_LETTER_YET:
@@ -118,11 +145,14 @@ def holds(condition: Condition, dossier: Dossier, client: Client, today: date) -
         case Condition.FOURTEEN_DAY_LETTER_SENT:
             return letter is not None
         case Condition.FOURTEEN_DAY_TERM_ENDED:
-            return letter is not None and today >= letter.costs_due_from
+            return letter is not None and today >= term_end(letter)
         case Condition.FOURTEEN_DAY_TERM_ENDED_FOR_CONSUMERS:
             if debtor.debtor_type is not DebtorType.CONSUMER or letter is None:
                 return True
-            return today >= letter.costs_due_from
+            return today >= term_end(letter)
+        case Condition.FINAL_DEMAND_TERM_ENDED:
+            # Needs the policy's term; Policy.when_due waits for it. As a filter it never blocks.
+            return True
     raise AssertionError(condition)  # pragma: no cover
 
 
@@ -143,6 +173,8 @@ class PolicyStep:
     only_if: tuple[Condition, ...] = ()
     not_before: tuple[Condition, ...] = ()
     name: str = ""
+    # A final term this step's letter gives, in days from its presumed receipt (a final demand).
+    term_days: int = 0
 
     @property
     def template(self) -> str:
@@ -157,6 +189,20 @@ class PolicyStep:
 
     def messages_for(self, dossier: Dossier, client: Client, today: date) -> tuple[StepMessage, ...]:
         return tuple(m for m in self.messages if all(holds(c, dossier, client, today) for c in m.only_if))
+
+
+FINAL_DEMAND = "final_demand"
+
+
+def at_most_one_letter(messages: Iterable[StepMessage]) -> tuple[StepMessage, ...]:
+    """A step posts one envelope: the first letter listed (the 14-day letter or the final demand
+    before the ordinary reminder letter that stands in for e-mail and SMS)."""
+    kept: list[StepMessage] = []
+    for message in messages:
+        if message.channel is Channel.LETTER and any(k.channel is Channel.LETTER for k in kept):
+            continue
+        kept.append(message)
+    return tuple(kept)
 
 
 FOLLOW_UP = "follow_up"
@@ -224,6 +270,21 @@ class Policy:
                 return step
         return self.follow_up_step(dossier)
 
+    def final_demand_last_day(self, dossier: Dossier, client: Client) -> date | None:
+        """The last day of the final term of the final demand this dossier got, if it got one."""
+        sent = [m for m in dossier.messages if m.template == FINAL_DEMAND]
+        if not sent:
+            return None
+        first = min(sent, key=lambda m: m.sent_at)
+        step = next((s for s in self.steps if s.step == first.step), None)
+        if step is None or step.term_days < 1:
+            return None
+        return legal.final_demand_last_day(
+            first.sent_at.astimezone(AMSTERDAM).date(),
+            step.term_days,
+            receipt_offset_days=client.letter_receipt_offset_days,
+        )
+
     def when_due(self, step: PolicyStep, dossier: Dossier, client: Client) -> datetime | None:
         """When `step` becomes due for this dossier; None when a `not_before` can never hold
         (a hand-over that waits for a 14-day term, but no 14-day letter was sent)."""
@@ -238,13 +299,17 @@ class Policy:
             if condition is Condition.FOURTEEN_DAY_TERM_ENDED:
                 if letter is None:
                     return None
-                due = max(due, self._at(letter.costs_due_from))
+                due = max(due, self._at(term_end(letter)))
+            elif condition is Condition.FINAL_DEMAND_TERM_ENDED:
+                last_day = self.final_demand_last_day(dossier, client)
+                if last_day is not None:
+                    due = max(due, self._at(last_day + timedelta(days=1)))
             elif (
                 condition is Condition.FOURTEEN_DAY_TERM_ENDED_FOR_CONSUMERS
                 and letter is not None
                 and dossier.debtor.debtor_type is DebtorType.CONSUMER
             ):
-                due = max(due, self._at(letter.costs_due_from))
+                due = max(due, self._at(term_end(letter)))
         return due
 
 
@@ -269,12 +334,15 @@ def _step(data: dict[str, Any], number: int) -> PolicyStep:
         )
         anchor = Anchor(data.get("from", "start"))
         day = int(data["day"])
+        term_days = int(data.get("term_days", 0))
     except (KeyError, ValueError, TypeError) as error:
         raise PolicyError(f"{where}: {error}") from error
     if not messages:
         raise PolicyError(f"{where}: a step needs at least one message")
     if day < 0:
         raise PolicyError(f"{where}: a day offset cannot be negative")
+    if any(m.template == FINAL_DEMAND for m in messages) and term_days < 1:
+        raise PolicyError(f"{where}: a final demand needs its final term (term_days)")
     return PolicyStep(
         step=number,
         day=day,
@@ -284,6 +352,7 @@ def _step(data: dict[str, Any], number: int) -> PolicyStep:
         only_if=_conditions(data.get("only_if"), where),
         not_before=_conditions(data.get("not_before"), where),
         name=str(data.get("name", "")),
+        term_days=term_days,
     )
 
 

@@ -317,6 +317,12 @@ LANGUAGE_VALUES: dict[str, str] = {
     **dict.fromkeys(("en", "eng", "engels", "english", "en-gb", "en-us", "en_gb"), "en"),
 }
 
+# Yes/no answers as lists write them (a consent column).
+YES_NO_VALUES: dict[str, bool] = {
+    **dict.fromkeys(("ja", "j", "yes", "y", "1", "x", "true", "waar"), True),
+    **dict.fromkeys(("nee", "n", "no", "0", "false", "onwaar", ""), False),
+}
+
 PAID_VALUES: dict[str, bool] = {
     **dict.fromkeys(("ja", "j", "yes", "y", "1", "x", "true", "waar", "betaald", "paid", "voldaan"), True),
     **dict.fromkeys(("nee", "n", "no", "0", "false", "onwaar", "open", "onbetaald", "unpaid", ""), False),

@@ -78,6 +78,8 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
         "parent email",
     ),
     "paid": ("betaald", "paid", "voldaan"),
+    "whatsapp_consent": ("whatsapp", "whatsapp toestemming", "toestemming whatsapp", "whatsapp consent",
+                         "whatsapp opt-in"),
     "status": ("status", "betaalstatus", "payment status"),
 }  # fmt: skip
 

@@ -265,6 +265,14 @@ class RowInterpreter:
         else:
             postcode = text["postcode"] or None
         kvk = optional("kvk", fields.parse_kvk)
+        # Consent to WhatsApp is opt-in: an answer we cannot read is no consent, reported like
+        # any other optional detail that could not be used.
+        consent = fields.YES_NO_VALUES.get(text["whatsapp_consent"].casefold())
+        if consent is None:
+            dropped.append(
+                ("whatsapp_consent", f"'{text['whatsapp_consent']}' does not say yes or no; use ja or nee")
+            )
+            consent = False
         field = "debtor_type"
         try:
             debtor_type = self._debtor_type(name, text["debtor_type"], kvk)
@@ -292,6 +300,7 @@ class RowInterpreter:
             team=text["team"] or None,
             payer=text["payer"] or None,
             payer_email=payer_email,
+            whatsapp_consent=consent,
         )
         return details, tuple(dropped)
 
@@ -328,7 +337,7 @@ def _street(street: str, number: str, suffix: str) -> str | None:
 _DEBTOR_FIELDS: tuple[str, ...] = (
     "name", "first_name", "infix", "last_name", "email", "phone", "mobile", "iban", "street",
     "house_number", "house_number_suffix", "postcode", "city", "country", "debtor_type", "kvk", "language",
-    "team", "payer", "payer_email",
+    "team", "payer", "payer_email", "whatsapp_consent",
 )  # fmt: skip
 
 _ROW_FIELDS: tuple[str, ...] = (

@@ -27,6 +27,7 @@ from chalicelib.services.dossier_actions import (
     policy_for,
     remember_email,
 )
+from chalicelib.services.letter_content import plain_letter, postal_lines
 from chalicelib.services.message_content import email_for_client, email_for_debtor, language_of, long_date
 from chalicelib.services.payments import payment_link_for
 from chalicelib.services.ports import Attachment, Letter
@@ -190,13 +191,13 @@ def _confirmation_letter(client: Client, dossier: Dossier, arrangement: Arrangem
             "dan stopt de regeling en is het hele resterende bedrag weer direct verschuldigd."
         ),
     ]
-    return Letter(
-        sender_lines=(client.name, *[line for line in client.postal_address.splitlines() if line]),
-        recipient_lines=(dossier.debtor.name,),
-        place_and_date=long_date(arrangement.agreed_on, language),
-        subject=("Your payment arrangement" if english else "Uw betalingsregeling"),
-        body="\n".join(lines),
-        title=f"{client.name} - {dossier.debtor_id}",
+    return plain_letter(
+        client,
+        postal_lines(dossier, language),
+        arrangement.agreed_on,
+        ("Your payment arrangement" if english else "Uw betalingsregeling"),
+        "\n".join(lines),
+        language,
     )
 
 

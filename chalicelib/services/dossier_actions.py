@@ -18,9 +18,12 @@ Which way it errs: towards silence, never towards a second message.
   dossier shows it unconfirmed, without the provider's id. The retry sends nothing.
 tests/unit/test_dunning_engine.py proves both.
 
-Letters are written to S3 `outbox/<client>/<debtor>/<step>.pdf` for the print-and-post partner:
-an S3 put of the same key is idempotent, so even a repeated put gives one letter. The posting
-date recorded on the dossier is the day of the step; it starts the consumer's 14-day term.
+Letters are written to S3 `outbox/<client>/<debtor>/<step>.pdf`: an S3 put of the same key is
+idempotent, so even a repeated put gives one letter. For a client whose letters the print-and-
+mail partner posts (`Client.print_partner`), the letter is also handed to it (`print/<date>/`
+with a manifest) and the partner's posting report sets the posting date that starts a 14-day
+term (services/posting.py); until then no costs become due from it. Otherwise the client prints
+the outbox and the day of the step counts as the posting date.
 """
 
 from __future__ import annotations
@@ -28,24 +31,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from chalicelib.domain import dunning, schedule
+from chalicelib.domain import dunning, legal, schedule
 from chalicelib.domain.call_tasks import CallTask
 from chalicelib.domain.clients import Client
 from chalicelib.domain.contact_window import next_contact_moment
 from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Planner, Schedule, SentMessage
 from chalicelib.domain.money import format_eur
-from chalicelib.domain.policies import Action, Channel, Policy, PolicyError, PolicyStep, load_policy
+from chalicelib.domain.policies import (
+    Action,
+    Channel,
+    Policy,
+    PolicyError,
+    PolicyStep,
+    StepMessage,
+    at_most_one_letter,
+    load_policy,
+)
+from chalicelib.services.letter_content import FOURTEEN_DAY_LETTER, LetterOccasion, letter_for
 from chalicelib.services.message_content import (
     dispute_facts,
     email_for_client,
     email_for_debtor,
-    fourteen_day_letter_for,
+    history_facts,
     language_of,
     long_date,
     sms_for_debtor,
     term_note,
+    whatsapp_for_debtor,
 )
 from chalicelib.services.payments import payment_link_for
 from chalicelib.services.personal_links import issue_personal_link
@@ -60,9 +75,14 @@ from chalicelib.services.ports import (
     PaymentGateway,
     PaymentLinkRegistry,
     PersonalLinkStore,
+    PrintJob,
+    PrintPartner,
     SentEmailIndex,
     Sms,
     SmsSender,
+    WhatsAppMessage,
+    WhatsAppNotDelivered,
+    WhatsAppSender,
 )
 from chalicelib.services.unit_of_work import DossierUnitOfWork
 
@@ -103,6 +123,10 @@ class ActionDeps:
     # The debtors' personal links to their own page (services/personal_links.py).
     personal_links: PersonalLinkStore
     public_api_url: str
+    # The print-and-mail partner, for clients whose letters it posts (`Client.print_partner`).
+    printer: PrintPartner
+    # WhatsApp (End User Messaging Social), for debtors who agreed to it; SMS when it fails.
+    whatsapp: WhatsAppSender
 
     @property
     def uow(self) -> DossierUnitOfWork:
@@ -120,6 +144,8 @@ class _Outgoing:
     sms: Sms | None = None
     pdf: bytes | None = None
     copy: str = ""
+    print_job: PrintJob | None = None
+    whatsapp: WhatsAppMessage | None = None
 
 
 def policy_for(client: Client) -> Policy:
@@ -224,11 +250,14 @@ def _send_messages(
     today = schedule.local_day(now)
     planned = list(step.messages_for(dossier, client, today))
     letter: FourteenDayLetter | None = None
-    if any(m.channel is Channel.LETTER for m in planned):
-        letter = dunning.fourteen_day_letter(dossier, client, today, step.step)
+    if any(_is_fourteen_day_letter(m) for m in planned):
+        letter = dunning.fourteen_day_letter(
+            dossier, client, today, step.step, awaiting_posting=client.print_partner
+        )
         if letter is None:
             # Nothing is in default yet: a 14-day letter may not be sent before the due date.
-            planned = [m for m in planned if m.channel is not Channel.LETTER]
+            planned = [m for m in planned if not _is_fourteen_day_letter(m)]
+    planned = list(at_most_one_letter(planned))
     household = _household_of(client, dossier, deps)
     if household is not None:
         # The payer gets the e-mail for every member at once (services/households.py); a letter
@@ -263,6 +292,7 @@ def _send_messages(
     # The debtor's own page: amounts, paying, a plan or a dispute, without replying by e-mail.
     page_url = issue_personal_link(dossier, now, deps.personal_links, deps.public_api_url)
     base = f"{client.client_id}/{dossier.debtor_id}/{step.step}"
+    history = history_facts(dossier, today, language_of(client, dossier))
     outgoing: list[_Outgoing] = []
     for message in planned:
         if message.channel is Channel.EMAIL:
@@ -274,6 +304,8 @@ def _send_messages(
                 letter_follows=letter is not None,
                 costs_reason=_costs_reason(client, dossier),
                 page_url=page_url,
+                **history,
+                **_final_term_facts(client, dossier, step, today),
             )
             copy = f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}"
             outgoing.append(
@@ -290,13 +322,52 @@ def _send_messages(
                     copy=f"To: {sms.to}\n\n{sms.text}",
                 )
             )
-        elif message.channel is Channel.LETTER and letter is not None:
-            pdf = deps.letters.render(
-                fourteen_day_letter_for(
-                    client, dossier, letter, message.template, payment.checkout_url, page_url
+        elif message.channel is Channel.WHATSAPP:
+            # The same link as an SMS would carry (the debtor's page when there is one), and the
+            # same words as an SMS, ready in case WhatsApp does not take the message.
+            whatsapp = whatsapp_for_debtor(
+                client, dossier, message.template, page_url or payment.checkout_url
+            )
+            fallback = sms_for_debtor(client, dossier, message.template, payment.checkout_url, page_url)
+            outgoing.append(
+                _Outgoing(
+                    message.channel,
+                    message.template,
+                    f"sent/{base}-whatsapp.txt",
+                    sms=fallback,
+                    whatsapp=whatsapp,
+                    copy=f"To: {whatsapp.to}\nWhatsApp template: {whatsapp.template} {list(whatsapp.parameters)}\n"
+                    f"SMS if WhatsApp fails:\n\n{fallback.text}",
                 )
             )
-            outgoing.append(_Outgoing(message.channel, message.template, f"outbox/{base}.pdf", pdf=pdf))
+        elif message.channel is Channel.LETTER:
+            occasion = LetterOccasion(
+                template=message.template,
+                step=step.step,
+                posted_on=today,
+                payment_url=payment.checkout_url,
+                fourteen_day=letter if _is_fourteen_day_letter(message) else None,
+                term_days=step.term_days,
+                page_url=page_url,
+            )
+            rendered = letter_for(client, dossier, occasion)
+            pdf = deps.letters.render(rendered)
+            job = (
+                PrintJob(
+                    letter_id=base,
+                    client_id=client.client_id,
+                    debtor_id=dossier.debtor_id,
+                    step=step.step,
+                    template=message.template,
+                    handed_over_on=today,
+                    recipient_lines=rendered.recipient_lines,
+                )
+                if client.print_partner
+                else None
+            )
+            outgoing.append(
+                _Outgoing(message.channel, message.template, f"outbox/{base}.pdf", pdf=pdf, print_job=job)
+            )
 
     # The claim: everything this step will send, recorded before anything leaves.
     dossier.take_step(
@@ -325,10 +396,19 @@ def _send_messages(
     for item in outgoing:
         if item.pdf is not None:
             deps.files.put(item.key, item.pdf, "application/pdf")
-            confirmed.append((item.channel.value, item.template, f"s3://{item.key}"))
+            # With a print partner the letter is "sent" once handed over; its posting date
+            # follows in the partner's report (services/posting.py).
+            provider_id = (
+                deps.printer.hand_over(item.print_job, item.pdf) if item.print_job else f"s3://{item.key}"
+            )
+            confirmed.append((item.channel.value, item.template, provider_id))
             continue
         deps.files.put(item.key, item.copy.encode("utf-8"), "text/plain; charset=utf-8")
-        if item.sms is not None:
+        if item.whatsapp is not None and item.sms is not None:
+            confirmed.append(
+                (item.channel.value, item.template, _whatsapp_or_sms(deps, item.whatsapp, item.sms))
+            )
+        elif item.sms is not None:
             confirmed.append((item.channel.value, item.template, deps.sms.send(item.sms)))
         elif item.email is not None:
             message_id = deps.mailer.send(item.email)
@@ -368,6 +448,33 @@ def _send_to_household(
     return ActionOutcome.SENT if sent is HouseholdOutcome.SENT else ActionOutcome.SENT_WITH_HOUSEHOLD
 
 
+def _whatsapp_or_sms(deps: ActionDeps, whatsapp: WhatsAppMessage, fallback: Sms) -> str:
+    """WhatsApp's message id; when WhatsApp does not take it, the SMS goes instead and the id
+    recorded is `sms:<id>`, so the dossier shows which channel really carried it. Either way it
+    is one contact moment of the budget."""
+    try:
+        return deps.whatsapp.send(whatsapp)
+    except WhatsAppNotDelivered:
+        return f"sms:{deps.sms.send(fallback)}"
+
+
+def _is_fourteen_day_letter(message: StepMessage) -> bool:
+    return message.channel is Channel.LETTER and message.template == FOURTEEN_DAY_LETTER
+
+
+def _final_term_facts(client: Client, dossier: Dossier, step: PolicyStep, today: date) -> dict[str, Any]:
+    """A final demand's last day to pay, as its e-mail states it (the letter computes the same)."""
+    if step.term_days < 1:
+        return {}
+    last_day = legal.final_demand_last_day(
+        today, step.term_days, receipt_offset_days=client.letter_receipt_offset_days
+    )
+    return {
+        "final_term_last_day": long_date(last_day, language_of(client, dossier)),
+        "principal": format_eur(dossier.chased_cents),
+    }
+
+
 def _costs_reason(client: Client, dossier: Dossier) -> str:
     if not dossier.open_costs_cents:
         return ""
@@ -395,6 +502,8 @@ def _request_handover_decision(
         step.template,
         decision_url(deps, client.client_id, dossier.debtor_id),
         term_note=term_note(client, dossier, schedule.local_day(now), language),
+        # What the debtor really got, so the client decides on facts, not on a stock phrase.
+        **history_facts(dossier, schedule.local_day(now), language),
     )
     key = f"sent/{client.client_id}/{dossier.debtor_id}/{step.step}-email-client.txt"
     decide_by = schedule.morning(schedule.local_day(now) + timedelta(days=client.decision_days))

@@ -16,17 +16,20 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from chalicelib.domain import dunning, legal, schedule
-from chalicelib.domain.clients import Client
+from chalicelib.domain.clients import BusinessCosts, Client
 from chalicelib.domain.dossier import AuditEvent, Dossier
 from chalicelib.domain.errors import InvalidRequest, UnknownClient
 from chalicelib.domain.money import format_eur
+from chalicelib.domain.policies import AMSTERDAM
 from chalicelib.services.dossier_actions import ActionDeps, charge_money_due, policy_for
-from chalicelib.services.message_content import long_date
+from chalicelib.services.letter_content import plain_letter
 from chalicelib.services.ports import Letter
 from chalicelib.services.request_bodies import json_object
+from chalicelib.services.templates import TEMPLATES_DIR
 
 ACTOR = "client"
 
@@ -212,40 +215,86 @@ def handover_file(
     }
 
 
+# The summary is for a Dutch collection agency: Dutch words and Dutch dates throughout (the JSON
+# file beside it keeps the machine-readable values).
+_DEBTOR_TYPE_NL = {"consumer": "consument", "business": "zakelijk"}
+_CHANNEL_NL = {
+    "email": "e-mail",
+    "sms": "sms",
+    "letter": "brief",
+    "whatsapp": "WhatsApp",
+    "call": "telefoon",
+    "email-client": "e-mail aan opdrachtgever",
+}
+_COSTS_BASIS_NL = {
+    "consumer": "volgens de veertiendagenbrief (art. 6:96 lid 6 BW)",
+    "scale": "staffel Besluit vergoeding voor buitengerechtelijke incassokosten",
+    "minimum": "€ 40 per te laat betaalde factuur (art. 6:96 lid 4 BW)",
+    "none": "geen: de opdrachtgever rekent zakelijke debiteuren geen incassokosten",
+}
+
+
+@cache
+def _event_names() -> dict[str, str]:
+    path = TEMPLATES_DIR / "letter" / "nl" / "event_names.json"
+    names: dict[str, str] = json.loads(path.read_text("utf-8"))
+    return names
+
+
+def _nl_date(iso: str) -> str:
+    return date.fromisoformat(iso[:10]).strftime("%d-%m-%Y")
+
+
+def _nl_moment(iso: str) -> str:
+    """An ISO moment as the agency reads it: Amsterdam local time, `07-12-2026 09:00`."""
+    return datetime.fromisoformat(iso).astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
+
+
 def _summary(client: Client, export: dict[str, Any]) -> Letter:
     amounts = export["amounts"]
+    debtor = export["debtor"]
+    basis = "consumer" if debtor["type"] == "consumer" else BusinessCosts(client.business_costs).value
     lines = [
         f"Opdrachtgever: {client.name}",
-        f"Debiteur: {export['debtor']['name']} ({export['debtor']['type']}), nummer {export['debtor']['debtor_id']}",
+        f"Debiteur: {debtor['name']} ({_DEBTOR_TYPE_NL.get(debtor['type'], debtor['type'])}), "
+        f"debiteurnummer {debtor['debtor_id']}",
+        f"Dossier geopend op {_nl_date(export['opened_on'])}",
         "",
         "Facturen:",
         *(
-            f"- {i['number']}, vervallen op {i['due_date']}: {format_eur(i['open_cents'])} open "
+            f"- {i['number']}, vervallen op {_nl_date(i['due_date'])}: {format_eur(i['open_cents'])} open "
             f"van {format_eur(i['amount_cents'])}, rente {format_eur(i['interest_cents'])}"
             for i in export["invoices"]
         ),
         "",
         f"Hoofdsom open: {format_eur(amounts['principal_cents'])}",
-        f"Incassokosten: {format_eur(amounts['costs_cents'])} ({amounts['costs_basis']})",
-        f"Wettelijke rente tot en met {export['as_of']}: {format_eur(amounts['interest_cents'])}",
+        f"Incassokosten: {format_eur(amounts['costs_cents'])} ({_COSTS_BASIS_NL[basis]})",
+        f"Wettelijke rente tot en met {_nl_date(export['as_of'])}: {format_eur(amounts['interest_cents'])}",
         f"Totaal: {format_eur(amounts['total_cents'])}",
     ]
     letter = export["fourteen_day_letter"]
     if letter:
         lines += [
             "",
-            f"Veertiendagenbrief (art. 6:96 lid 6 BW): gepost op {letter['posted_on']}, termijn tot en met "
-            f"{letter['last_day']}, aangekondigde kosten {format_eur(letter['announced_costs_cents'])}.",
+            f"Veertiendagenbrief (art. 6:96 lid 6 BW): gepost op {_nl_date(letter['posted_on'])}, termijn tot en "
+            f"met {_nl_date(letter['last_day'])}, aangekondigde kosten {format_eur(letter['announced_costs_cents'])}.",
         ]
-    lines += ["", "Berichten:"]
-    lines += [f"- {m['sent_at'][:16]} {m['channel']} {m['template']}" for m in export["messages"]]
-    lines += ["", "Gebeurtenissen:"]
-    lines += [f"- {e['at'][:16]} {e['what']}: {e['reason']}" for e in export["events"]]
-    return Letter(
-        sender_lines=("Debtflow",),
-        recipient_lines=(),
-        place_and_date=long_date(date.fromisoformat(export["as_of"]), "nl"),
-        subject=f"Overdrachtsdossier {export['debtor']['name']} ({export['debtor']['debtor_id']})",
-        body="\n".join(lines),
-        title=f"Overdracht {client.name} - {export['debtor']['debtor_id']}",
+    lines += ["", "Berichten aan de debiteur en de opdrachtgever:"]
+    lines += [
+        f"- {_nl_moment(m['sent_at'])} {_CHANNEL_NL.get(m['channel'], m['channel'])}: {m['template']}"
+        for m in export["messages"]
+    ]
+    lines += ["", "Verloop van het dossier:"]
+    names = _event_names()
+    lines += [
+        f"- {_nl_moment(e['at'])} {names.get(e['what'], e['what'].replace('_', ' '))}"
+        for e in export["events"]
+    ]
+    return plain_letter(
+        client,
+        (),
+        date.fromisoformat(export["as_of"]),
+        f"Overdrachtsdossier {debtor['name']} (debiteurnummer {debtor['debtor_id']})",
+        "\n".join(lines),
+        "nl",
     )

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import date
 from email.utils import formataddr
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.debtor_list import DebtorType
-from chalicelib.domain.dossier import Dispute, DisputeReason, Dossier, FourteenDayLetter, Invoice
-from chalicelib.domain.legal import FOURTEEN_DAY_TERM_WORDING, consumer_costs_cents
+from chalicelib.domain.dossier import Dispute, DisputeReason, Dossier, Invoice, SentMessage
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
 from chalicelib.domain.reversals import explanation
-from chalicelib.services.ports import Attachment, Email, Letter, Sms
+from chalicelib.services.ports import Attachment, Email, Sms, WhatsAppMessage
 from chalicelib.services.templates import member_line, render_email, render_text, wording
 
 MONTHS_NL = [
@@ -101,6 +103,58 @@ def dossier_facts(client: Client, dossier: Dossier) -> dict[str, Any]:
         "total": format_eur(dossier.due_cents),
         "reply_to": client.reply_to_email,
         "iban": client.iban or "",
+        # Businesses are addressed as a company ("Geachte heer/mevrouw,"), consumers by name.
+        "business": dossier.debtor.debtor_type is DebtorType.BUSINESS,
+    }
+
+
+# Channels that reach the debtor, as messages record them.
+DEBTOR_CHANNELS = ("email", "sms", "letter", "whatsapp")
+
+
+def kind_of_step(templates: Iterable[str]) -> str:
+    """What a step that sent these templates was to the debtor, for "we sent you ..." wording."""
+    names = set(templates)
+    for template, kind in (
+        ("final_demand", "final_demand"),
+        ("fourteen_day_letter", "fourteen_day_letter"),
+        ("precollection_notice", "precollection_notice"),
+    ):
+        if template in names:
+            return kind
+    return "reminder"
+
+
+def history_facts(dossier: Dossier, today: date, language: str) -> dict[str, Any]:
+    """What was really sent to the debtor before today's step, so a message says "second" only
+    when it is, and counts the real days since the last one."""
+    by_step: dict[int, list[SentMessage]] = {}
+    for message in dossier.messages:
+        if message.channel in DEBTOR_CHANNELS:
+            by_step.setdefault(message.step, []).append(message)
+    steps = sorted(by_step.values(), key=lambda sent: min(m.sent_at for m in sent))
+    if not steps:
+        return {
+            "reminders_before": 0,
+            "last_sent_on": "",
+            "days_since_last": 0,
+            "last_kind": "",
+            "history": [],
+        }
+    days = [min(m.sent_at for m in sent).astimezone(AMSTERDAM).date() for sent in steps]
+    return {
+        "reminders_before": len(steps),
+        "last_sent_on": long_date(days[-1], language),
+        "days_since_last": (today - days[-1]).days,
+        "last_kind": kind_of_step(m.template for m in steps[-1]),
+        "history": [
+            {
+                "on": long_date(day, language),
+                "kind": kind_of_step(m.template for m in sent),
+                "channels": sorted({m.channel for m in sent}),
+            }
+            for day, sent in zip(days, steps, strict=True)
+        ],
     }
 
 
@@ -247,53 +301,27 @@ def sms_for_debtor(
     )
 
 
-def fourteen_day_letter_for(
-    client: Client,
-    dossier: Dossier,
-    letter: FourteenDayLetter,
-    template: str,
-    payment_url: str,
-    page_url: str = "",
-) -> Letter:
-    """The consumer's 14-day letter: the verbatim term wording (HR 25-11-2016), the exact cost
-    amount with VAT if any (BW 6:96 lid 6), the claims summed (lid 7)."""
-    language = language_of(client, dossier)
-    claims = [dossier.invoices[n] for n in letter.invoices]
-    vat_cents = (
-        letter.costs_cents - consumer_costs_cents([i.open_cents for i in claims]) if client.costs_vat else 0
+@cache
+def whatsapp_settings() -> dict[str, Any]:
+    settings: dict[str, Any] = json.loads(
+        resources.files("chalicelib.data").joinpath("whatsapp.json").read_text("utf-8")
     )
-    facts = {
-        **dossier_facts(client, dossier),
-        "payment_url": payment_url,
-        "page_url": page_url,
-        "term_wording": FOURTEEN_DAY_TERM_WORDING["en" if language == "en" else "nl"],
-        "letter_invoices": [
-            {
-                "number": i.number,
-                "due_date": i.due_date.strftime("%d-%m-%Y"),
-                "open": format_eur(i.open_cents),
-            }
-            for i in claims
-        ],
-        "letter_total": format_eur(letter.principal_cents),
-        "letter_costs": format_eur(letter.costs_cents),
-        "letter_vat": format_eur(vat_cents) if vat_cents else "",
-    }
-    subject, body = render_text("letter", template, language, facts)
-    return Letter(
-        sender_lines=(client.name, *[line for line in client.postal_address.splitlines() if line]),
-        recipient_lines=postal_lines(dossier),
-        place_and_date=long_date(letter.posted_on, language),
-        subject=subject,
-        body=body,
-        title=f"{client.name} - {dossier.debtor_id}",
-    )
+    return settings
 
 
-def postal_lines(dossier: Dossier) -> tuple[str, ...]:
-    debtor = dossier.debtor
-    city_line = " ".join(part for part in (debtor.postcode, debtor.city) if part)
-    return tuple(line for line in (debtor.name, debtor.street, city_line) if line)
+def whatsapp_for_debtor(client: Client, dossier: Dossier, template: str, payment_url: str) -> WhatsAppMessage:
+    """The approved WhatsApp template with creditor, reference and link, like an SMS: no amounts
+    (DOMAIN.md §8). Only for a debtor who agreed to WhatsApp."""
+    if not (dossier.debtor.mobile_e164 and dossier.debtor.whatsapp_consent):
+        raise ValueError("the debtor has no mobile number with WhatsApp consent")
+    language = "en" if language_of(client, dossier) == "en" else "nl"
+    return WhatsAppMessage(
+        to=dossier.debtor.mobile_e164,
+        template=whatsapp_settings()["templates"][template][language],
+        language=language,
+        parameters=(client.name, dossier.debtor_id, payment_url),
+        tags={"client": client.client_id, "template": template},
+    )
 
 
 # What the debtor said, in the words a message uses.

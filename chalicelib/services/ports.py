@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO, Protocol
 
@@ -314,15 +314,55 @@ class SmsSender(Protocol):
 
 
 @dataclass(frozen=True)
+class Letterhead:
+    """Who a letter is from, as printed at the top and in the footer (the client's settings)."""
+
+    name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    kvk: str = ""
+    iban: str = ""
+    # Labels in the letter's language: {"kvk": "KvK", "iban": "IBAN", "phone": "Tel."}.
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def details(self) -> list[str]:
+        """The lines under the name: address, phone, e-mail, then KvK and IBAN, each labelled."""
+        lines = list(self.address_lines)
+        if self.phone:
+            lines.append(f"{self.labels.get('phone', 'Tel.')} {self.phone}")
+        if self.email:
+            lines.append(self.email)
+        for key, value in (("kvk", self.kvk), ("iban", self.iban)):
+            if value:
+                lines.append(f"{self.labels.get(key, key.upper())} {value}")
+        return lines
+
+
+@dataclass(frozen=True)
+class PaymentInstructions:
+    """How to pay, in the letter's words (first line a heading), beside a QR code of `url`."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Letter:
     """A letter as the reader sees it, ready to be laid out on paper."""
 
-    sender_lines: tuple[str, ...]
+    sender: Letterhead
     recipient_lines: tuple[str, ...]
     place_and_date: str
     subject: str
     body: str  # paragraphs separated by blank lines
     title: str = ""
+    # The reference line above the subject: (label, value), e.g. ("Ons kenmerk", "ZW-10023").
+    references: tuple[tuple[str, str], ...] = ()
+    payment: PaymentInstructions | None = None
+    footer: str = ""
+    # "Pagina {page} van {pages}" in the letter's language; empty for none.
+    page_label: str = ""
 
 
 class LetterRenderer(Protocol):
@@ -381,4 +421,48 @@ class ClientViews(Protocol):
     def dossier_page(self, client_id: str, filters: ListFilters, after: str | None, size: int) -> ListPage:
         """One page of the client's list, in list order, after the cursor `after`.
         InvalidRequest for a cursor that is not one of ours."""
+        ...
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """A letter handed to the print-and-mail partner. `letter_id` (`<client>/<debtor>/<step>`)
+    is what the partner quotes back in its posting report."""
+
+    letter_id: str
+    client_id: str
+    debtor_id: str
+    step: int
+    template: str
+    handed_over_on: date
+    recipient_lines: tuple[str, ...]
+
+
+class PrintPartner(Protocol):
+    def hand_over(self, job: PrintJob, pdf: bytes) -> str:
+        """Give the partner the letter to print and post; returns where the hand-over is recorded
+        (the manifest). Handing the same letter over again replaces it (same keys)."""
+        ...
+
+
+@dataclass(frozen=True)
+class WhatsAppMessage:
+    """A pre-approved WhatsApp template with its parameters: creditor, reference, link, never an
+    amount (a WhatsApp preview shows on a lock screen, DOMAIN.md §8)."""
+
+    to: str  # E.164
+    template: str
+    language: str  # the template's language code as approved at Meta ("nl", "en")
+    parameters: tuple[str, ...]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class WhatsAppNotDelivered(Exception):
+    """WhatsApp did not take the message (no WhatsApp on that number, template refused, the
+    service unavailable): the step falls back to SMS."""
+
+
+class WhatsAppSender(Protocol):
+    def send(self, message: WhatsAppMessage) -> str:
+        """Hand the message to WhatsApp; returns its message id, or raises WhatsAppNotDelivered."""
         ...

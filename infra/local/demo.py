@@ -234,7 +234,7 @@ def _write_fourteen_day_letter(clock: Clock) -> Path:
 
     from chalicelib.adapters.letters import PdfLetterRenderer
     from chalicelib.domain import dunning
-    from chalicelib.services.message_content import fourteen_day_letter_for
+    from chalicelib.services.letter_content import fourteen_day_letter_for
 
     dossier = _dossier("10001")
     dossier.debtor = replace(dossier.debtor, street="Kerkstraat 12", postcode="3511 AB", city="Utrecht")

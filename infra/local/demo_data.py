@@ -19,6 +19,11 @@ DEMO_CLIENT = Client(
     # ([open] rule). Its business debtors (the shop's customers) get the defaults: the BIK scale
     # for collection costs and statutory commercial interest (BW 6:96 lid 4, 6:119a).
     club=True,
+    # The letterhead of its letters (NEN 1026): address, KvK, IBAN, phone; the e-mail is the reply-to.
+    postal_address="Sportparklaan 4\n3521 AB  Utrecht",
+    kvk_number="40481234",
+    iban="NL91ABNA0417164300",
+    phone="030 234 5678",
 )
 # A test-mode key of the emulator's demo account; real keys live only in SSM.
 DEMO_MOLLIE_KEY = "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM"

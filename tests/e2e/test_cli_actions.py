@@ -22,7 +22,8 @@ def test_the_client_approves_a_handover_from_the_command_line(
 ) -> None:
     pipeline.upload()
     pipeline.import_uploads()
-    for day in (0, 7, 15):
+    # The bakery is a business: the final demand on day 15, the question once its term has ended.
+    for day in (0, 7, 15, 30):
         pipeline.sweep_and_act(DAY_0 + timedelta(days=day))
     assert pipeline.dossier("10003").status is Status.AWAITING_HANDOVER_DECISION
     capsys.readouterr()

@@ -329,6 +329,7 @@ def log_lines() -> Iterator[Capture]:
     debtflow.removeHandler(handler)
     root.removeHandler(handler)
     root.setLevel(previous)
+    debtflow.removeHandler(handler)
     debtflow.setLevel(debtflow_level)
 
 

@@ -8,7 +8,7 @@ import io
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,27 +108,38 @@ def test_every_debtor_of_the_list_is_in_the_outcome_with_its_state_and_amounts(s
     )
 
 
+BUSINESSES = ("10006", "10009", "10012")
+
+
 def test_first_reminders_go_out_on_day_0_and_second_on_day_7_then_the_follow_up_rhythm(story: Run) -> None:
-    for debtor_id in ("10004", "10006", "10009", "10012"):
+    for debtor_id in ("10004", *BUSINESSES):
+        business = debtor_id in BUSINESSES
         templates = [(local_day(m), m["template"]) for m in sent(story.debtor(debtor_id), ("email",))]
         assert templates[:2] == [(DAY_0, "reminder_1"), (date(2026, 12, 14), "reminder_2")], debtor_id
+        if business:
+            # Day 15: the final demand and notice of default (DOMAIN.md §10).
+            assert templates[2] == (date(2026, 12, 22), "final_demand"), debtor_id
         # The club never decided: after its reminders the file goes on, a week later and then
-        # every 30 days (the first falls on Tuesday 19 January, inside the contact window).
+        # every 30 days (for the consumer the first falls on Tuesday 19 January, inside the
+        # contact window; a business was asked later, after the final demand's term).
         follow_ups = [day for day, template in templates[2:] if template == "reminder_follow_up"]
-        assert follow_ups[0] == date(2027, 1, 19), debtor_id
+        assert follow_ups[0] == (date(2027, 1, 30) if business else date(2027, 1, 19)), debtor_id
         assert all((b - a).days >= 30 for a, b in itertools.pairwise(follow_ups)), debtor_id
-        assert len(follow_ups) == len(templates) - 2 >= 3, debtor_id
+        assert len(follow_ups) == len(templates) - (3 if business else 2) >= 3, debtor_id
 
 
 def test_day_15_asks_the_client_who_is_reminded_and_the_file_never_goes_silent(story: Run) -> None:
-    for debtor_id in ("10004", "10006", "10009", "10012"):
+    for debtor_id in ("10004", *BUSINESSES):
         debtor = story.debtor(debtor_id)
         to_client = [(local_day(m), m["template"]) for m in sent(debtor, ("email-client",))]
+        # A business's final demand of 22 December, sent by e-mail, is presumed received on the
+        # 24th; its 7 days end on 31 December; New Year's Day is a holiday: asked on 2 January.
+        asked = date(2027, 1, 2) if debtor_id in BUSINESSES else date(2026, 12, 22)
         assert to_client == [
-            (date(2026, 12, 22), "handover_request"),
-            (date(2026, 12, 29), "handover_reminder"),
-            (date(2027, 1, 5), "handover_reminder"),
-        ]
+            (asked, "handover_request"),
+            (asked + timedelta(days=7), "handover_reminder"),
+            (asked + timedelta(days=14), "handover_reminder"),
+        ], debtor_id
         whats = [e["what"] for e in debtor["timeline"]]
         assert "handover_decision_lapsed" in whats
         assert debtor["status"] == "reminded" and debtor["next_action_at"] is not None

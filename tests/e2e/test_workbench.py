@@ -186,7 +186,8 @@ def test_unknown_pages_and_messages_get_a_404_with_a_message(bench: Bench) -> No
 
 
 def test_a_consumer_s_fourteen_day_letter_shows_in_the_outbox_as_its_pdf(bench: Bench) -> None:
-    # A consumer with a postal address and no e-mail: day 7 brings the 14-day letter (BW 6:96 lid 6).
+    # A consumer with a postal address and no e-mail: the first reminder goes by post as an ordinary
+    # reminder letter, and day 7 brings the 14-day letter (BW 6:96 lid 6).
     row = (
         "Relatiecode;Naam;Soort;Straat;Postcode;Plaats;Factuurnummer;Factuurdatum;Vervaldatum;Bedrag\n"
         "20001;Kees Brouwer;Particulier;Kerkstraat 12;3511 AB;Utrecht;2026-0501;01-10-2026;15-10-2026;€ 240,00\n"
@@ -198,8 +199,12 @@ def test_a_consumer_s_fourteen_day_letter_shows_in_the_outbox_as_its_pdf(bench: 
     moved = bench.post("/clock", {"advance": "8d"}).json()
 
     letters = [m for m in bench.get("/outbox.json").json() if m["channel"] == "letter"]
-    assert [(m["debtor_id"], m["template"]) for m in letters] == [("20001", "fourteen_day_letter")]
-    assert moved["sent_counts"].get("letter") == 1
-    pdf = bench.get(letters[0]["pdf"])
+    assert sorted((m["debtor_id"], m["template"]) for m in letters) == [
+        ("20001", "fourteen_day_letter"),
+        ("20001", "reminder_letter"),
+    ]
+    assert moved["sent_counts"].get("letter") == 2
+    (fourteen_day,) = [m for m in letters if m["template"] == "fourteen_day_letter"]
+    pdf = bench.get(fourteen_day["pdf"])
     assert pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")

@@ -81,7 +81,14 @@ EXPECTED_ACTIONS = {
     | ITEMS
     | MOLLIE_KEYS
     | COUNTERS
-    | {"ses:SendEmail", "sns:Publish", "s3:PutObject", "dynamodb:Query", "dynamodb:BatchGetItem"},
+    | {
+        "ses:SendEmail",
+        "sns:Publish",
+        "s3:PutObject",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "social-messaging:SendWhatsAppMessage",
+    },
     "APIHandler": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
@@ -219,7 +226,8 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
 ) -> None:
     allowed = grants(template, "ImportUpload")
 
-    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "state", "storno")
+    # posted/: the print partner's posting reports, which arrive through the same queue.
+    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "posted", "state", "storno")
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
     # dead-letters/: why a delivery failed, read by `debtflow dlq` (chalicelib/adapters/dead_letters.py).
     assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "quarantine", "reports", "state")
@@ -275,7 +283,15 @@ def test_the_action_function_mails_from_the_sender_domain_through_the_configurat
     )
     for action in CONSUME:
         assert allowed[action] == [j({"Fn::GetAtt": ["ActionsQueue", "Arn"]})]
-    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "outbox", "sent")
+    # print/: letters and their manifests for the print-and-mail partner.
+    assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "outbox", "print", "sent")
+    assert allowed["social-messaging:SendWhatsAppMessage"] == [
+        j(
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:social-messaging:${AWS::Region}:${AWS::AccountId}:phone-number-id/*"
+            }
+        )
+    ]
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
 
@@ -315,12 +331,17 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
 def test_reconciliation_lists_clients_settles_payments_and_writes_reports(template: dict[str, Any]) -> None:
     allowed = grants(template, "ReconcilePayments")
 
-    assert allowed["dynamodb:Query"] == [
-        j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}})
-    ]
+    # The daily run also lists each client's dossiers for letters never reported posted.
+    assert sorted(allowed["dynamodb:Query"]) == sorted(
+        [
+            j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}}),
+            j({"Fn::Sub": "${DebtflowTable.Arn}/index/by_client"}),
+        ]
+    )
     for action in ITEMS:
         assert allowed[action] == [j(TABLE)]
-    assert allowed["s3:PutObject"] == objects("reports")
+    # state/: the posting alarm the dashboard reads (letters-not-posted.json).
+    assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
 
 
 def test_ses_feedback_only_reads_and_writes_items_of_the_table(template: dict[str, Any]) -> None:

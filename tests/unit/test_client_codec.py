@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.client_codec import client_from_dict, client_to_dict
+from chalicelib.adapters.client_codec import InvalidClientProfile, client_from_dict, client_to_dict
 from chalicelib.domain.clients import BusinessCosts
 from tests.builders import CLUB
 
@@ -41,3 +41,31 @@ def test_a_profile_saved_with_the_former_flag_keeps_charging_what_it_charged(
 def test_the_new_setting_wins_over_the_former_flag() -> None:
     data = stored(business_minimum_costs=False, business_costs="scale")
     assert client_from_dict(data).business_costs is BusinessCosts.SCALE
+
+
+def test_the_letterhead_settings_round_trip_and_name_the_town_letters_are_dated_from() -> None:
+    client = replace(
+        CLUB,
+        postal_address="Sportlaan 1\n1234 AB  AMSTERDAM",
+        kvk_number="40123456",
+        phone="+31 20 123 4567",
+        iban="NL91ABNA0417164300",
+    )
+    assert client_from_dict(json.loads(json.dumps(client_to_dict(client)))) == client
+    assert client.place == "Amsterdam"
+    assert replace(CLUB, postal_address="").place == ""
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"kvk_number": "4012345"}, "kvk_number"),
+        ({"phone": "bel ons"}, "phone"),
+        ({"iban": "NL91ABNA0417164301"}, "iban"),
+    ],
+)
+def test_a_profile_whose_letterhead_would_print_wrong_is_not_stored(
+    change: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(InvalidClientProfile, match=problem):
+        client_to_dict(replace(CLUB, **change))

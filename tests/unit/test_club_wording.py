@@ -10,10 +10,11 @@ from datetime import date
 import pytest
 
 from chalicelib.domain.dossier import FourteenDayLetter
+from chalicelib.services.letter_content import fourteen_day_letter_for
 from chalicelib.services.message_content import (
     email_for_client,
     email_for_debtor,
-    fourteen_day_letter_for,
+    history_facts,
     sms_for_debtor,
 )
 from chalicelib.services.templates import TEMPLATES_DIR, render_email, render_text, wording
@@ -43,9 +44,6 @@ OTHER_FACTS = {
     "first_payment_url": "https://pay.example/p/2",
     "misses_allowed": 1,
     "grace_days": 3,
-    "installments_asked": 12,
-    "monthly": "€ 15,26",
-    "rule": "",
     "page_url": "https://api.example/p/club",
     "payer_name": "Marieke Jansen",
     "member_names": "Sem Jansen en Lotte Jansen",
@@ -58,6 +56,13 @@ OTHER_FACTS = {
         }
     ],
     "references": "L2001, L2002",
+    # A plan outside the client's rules, for the client to decide (services/debtor_page.py).
+    "installments_asked": 3,
+    "monthly": "€ 50,00",
+    "rule": "at most 2 installments",
+    # A final demand's own facts (services/dossier_actions.py, _final_term_facts).
+    "principal": "€ 30,00",
+    "final_term_last_day": "17 december 2026",
 }
 
 
@@ -106,7 +111,9 @@ def test_a_reminder_to_a_member_names_the_member_the_team_and_the_lidmaatschap(l
 def test_without_a_team_the_member_is_named_alone() -> None:
     file = member()
     file.debtor = replace(file.debtor, team=None)
-    email = email_for_debtor(SPORTS_CLUB, file, "reminder_2", "https://pay.example/p/1")
+    # What was sent before is part of every step's facts (services/dossier_actions.py).
+    history = history_facts(file, date(2026, 11, 20), "nl")
+    email = email_for_debtor(SPORTS_CLUB, file, "reminder_2", "https://pay.example/p/1", **history)
     assert "lidmaatschap van Sem de Vries bij Voetbalvereniging De Zwaluwen." in email.text
     assert "team" not in email.text
 
@@ -145,7 +152,13 @@ def test_the_treasurer_reads_contributie_in_its_own_language() -> None:
     file = member()
     file.debtor = replace(file.debtor, language="en")
     email = email_for_client(
-        SPORTS_CLUB, file, "handover_request", "https://app.example/d/1", asked_on="", term_note=""
+        SPORTS_CLUB,
+        file,
+        "handover_request",
+        "https://app.example/d/1",
+        asked_on="",
+        term_note="",
+        **history_facts(file, date(2026, 11, 20), "en"),
     )
     assert "Contributie CONTR-2026-10" in email.text or "contributie" in email.text.casefold()
     assert "membership fee" not in email.text

@@ -4,10 +4,13 @@ and Boxing Day; every message is checked for its moment, channel, text and amoun
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from pypdf import PdfReader
 
 from chalicelib.domain.clients import BusinessCosts, Client, FirstStep
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
@@ -129,9 +132,10 @@ class Calendar:
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The text a reader sees in one of our letters (uncompressed Helvetica text operators)."""
-    parts = re.findall(rb"\((.*?)\) Tj", pdf.replace(rb"\(", b"\x01").replace(rb"\)", b"\x02"))
-    return "\n".join(p.replace(b"\x01", b"(").replace(b"\x02", b")").decode("cp1252") for p in parts)
+    """The text a reader sees in one of our letters, as pypdf extracts it (non-breaking spaces
+    read as spaces, lines joined by single spaces)."""
+    reader = PdfReader(io.BytesIO(pdf), strict=True)
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\u00a0", " ").split())
 
 
 def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day() -> None:
@@ -186,15 +190,18 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
     # The 14-day letter: verbatim term wording, the exact costs over the summed principals
     # (BW 6:96 lid 6 and 7): EUR 425, not 300 + 150.
     assert letter.to == "outbox/hc-de-ijsvogels/L-0412/5.pdf"
-    assert "Sanne Jansen\nKerkstraat 12\n3511 AB Utrecht\n4 mei 2026" in letter.text
-    flat = " ".join(letter.text.split())  # as read, whatever the line breaks
+    flat = letter.text  # as read, whatever the line breaks
+    assert "Sanne Jansen Kerkstraat 12 3511 AB Utrecht" in flat and "4 mei 2026" in flat
     assert (
         "Wilt u dit bedrag betalen binnen veertien dagen vanaf de dag nadat deze brief bij u is bezorgd?"
         in flat
     )
-    assert "- Factuur C-2026-05, vervallen op 15-04-2026: € 1.000,00 Totaal open: € 3.000,00" in flat
+    assert "• Factuur C-2026-05, vervallen op 15-04-2026: € 1.000,00 Totaal open: € 3.000,00" in flat
     assert "Die zijn € 425,00. Zo staat het in de wet" in flat
-    assert "U kunt ook overmaken naar NL91ABNA0417164300 ten name van Hockeyclub De IJsvogels" in flat
+    assert "Of maak het bedrag over naar NL91ABNA0417164300 ten name van Hockeyclub De IJsvogels" in flat
+    # The debtor's own page is on the letter too, like in every reminder.
+    assert "Op uw eigen pagina ziet u wat er openstaat." in flat
+    assert "https://api.debtflow.example/p/hc-de-ijsvogels/" in flat
 
     assert handover.to == CLUB.reply_to_email
     assert handover.subject == "Beslissing nodig: Sanne Jansen (L-0412) overdragen aan incasso?"
@@ -244,18 +251,28 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
         Invoice("F-1001", date(2026, 11, 1), 125_000, 125_000),
         Invoice("F-1002", date(2026, 11, 20), 42_050, 42_050),
     )
-    world.run(local(2026, 12, 18, 8, 0), local(2027, 1, 10, 23, 45))
+    world.run(local(2026, 12, 18, 8, 0), local(2027, 1, 16, 23, 45))
 
     assert [(s.at, s.channel) for s in world.log] == [
         (local(2026, 12, 18), "email"),  # day 0, a Friday
         (local(2026, 12, 18), "sms"),
         (local(2026, 12, 28), "email"),  # day 7 is Christmas, then Boxing Day, then Sunday
         (local(2026, 12, 28), "sms"),
-        # Day 15 would be Saturday 2 January, but the reminder went out three days late
-        # (Christmas): it keeps its eight days before the wholesaler is asked to decide.
-        (local(2027, 1, 5), "email"),
+        # Day 15, Saturday 2 January: the final demand and notice of default (DOMAIN.md §10).
+        (local(2027, 1, 2), "email"),
+        (local(2027, 1, 2), "sms"),
+        # Its final term: presumed received Wednesday 6 January (no post on Sunday and Monday),
+        # 7 days to Wednesday 13 January; the wholesaler is asked to decide the day after.
+        (local(2027, 1, 14), "email"),
     ]
-    notice, notice_sms, reminder, _, handover = world.log
+    notice, notice_sms, reminder, _, demand, _, handover = world.log
+    assert demand.subject == (
+        "Laatste aanmaning en ingebrekestelling: betaling aan Groothandel Peeters B.V. (D-7781)"
+    )
+    assert demand.text.startswith("Geachte heer/mevrouw,\n")
+    assert "het laatst op 28 december 2026" in demand.text
+    assert "uiterlijk op 13 januari 2027" in demand.text
+    assert "Hoofdsom: € 1.670,50\nIncassokosten: € 80,00\n" in demand.text
     assert notice.subject == (
         "Vooraankondiging incasso: openstaande betaling aan Groothandel Peeters B.V. (D-7781)"
     )
@@ -275,10 +292,11 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
     assert "Beslissing nodig: Bakkerij Smit B.V. (D-7781)" in handover.subject
     final = world.dossiers.get(WHOLESALER.client_id, "D-7781")
     assert final is not None and final.payment_link is not None
-    # Interest goes on with the hand-over request (5 January); the link of 28 December stays
-    # payable for what it asked, and the next message carries a new one.
-    assert (final.open_costs_cents, final.open_interest_cents, final.due_cents) == (8_000, 2_866, 177_916)
-    assert final.payment_link.amount_cents == 177_535
+    # Interest goes on with the hand-over request (14 January); the link of the final demand
+    # (2 January) stays payable for what it asked, and the next message carries a new one.
+    assert (final.open_costs_cents, final.open_interest_cents, final.due_cents) == (8_000, 3_295, 178_345)
+    assert final.payment_link.amount_cents == 177_773
+    assert "Totaal te betalen: € 1.777,73" in demand.text
     assert final.fourteen_day_letter is None  # never for a business
     assert final.call_tasks == ()  # this client has no call team
 

@@ -10,8 +10,8 @@ import pytest
 
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType, RejectedRow
 from chalicelib.services.import_report import rejected_rows_csv
-from chalicelib.services.message_content import email_for_client, email_for_debtor
-from tests.builders import CLUB, dossier, invoice
+from chalicelib.services.message_content import email_for_client, email_for_debtor, history_facts
+from tests.builders import CLUB, NOW, dossier, invoice
 
 SCRIPT = "<script>alert('x')</script> Jan"
 FORMULA = '=HYPERLINK("http://evil.example","klik")'
@@ -22,7 +22,9 @@ FORMULA = '=HYPERLINK("http://evil.example","klik")'
 def test_a_hostile_debtor_name_is_harmless_in_every_debtor_email(template: str, name: str) -> None:
     file = dossier(invoice("2026-0101", 12_500))
     file.debtor = DebtorDetails("10023", name, DebtorType.CONSUMER, email="jan@example.nl")
-    email = email_for_debtor(CLUB, file, template, "https://pay.example/tr_1")
+    email = email_for_debtor(
+        CLUB, file, template, "https://pay.example/tr_1", **history_facts(file, NOW.date(), "nl")
+    )
     assert "<script>" not in email.html
     if name == SCRIPT:
         assert "&lt;script&gt;" in email.html
@@ -34,7 +36,9 @@ def test_a_hostile_debtor_name_is_harmless_in_every_debtor_email(template: str, 
 def test_a_hostile_debtor_name_is_harmless_in_the_email_to_the_client() -> None:
     file = dossier(invoice("2026-0101", 12_500))
     file.debtor = DebtorDetails("10023", SCRIPT, DebtorType.CONSUMER, email="jan@example.nl")
-    email = email_for_client(CLUB, file, "handover_request", "https://app.example/decide")
+    email = email_for_client(
+        CLUB, file, "handover_request", "https://app.example/decide", **history_facts(file, NOW.date(), "nl")
+    )
     assert "<script>" not in email.html
     assert "&lt;script&gt;" in email.html
 

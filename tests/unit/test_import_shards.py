@@ -260,6 +260,7 @@ def test_a_shard_failing_on_its_last_delivery_tells_the_client_and_a_redrive_fin
     with pytest.raises(RuntimeError):
         import_chunk(chunks[0], NOW, world.deps, delivery=CHUNK_DELIVERIES)
     report = world.report("dag0.csv")
+    # The report speaks the client's language (services/report_language.py).
     assert (report["status"], report["error"]) == ("failed", translate_reason(FAILED_REASON, CLUB.language))
 
     broken.broken = False  # fixed; the shard comes back from the dead-letter queue

@@ -36,7 +36,7 @@ def test_the_installment_email_names_the_amount_the_due_date_and_the_link() -> N
         "Lukt het niet om op tijd te betalen? Beantwoord dan deze e-mail vóór 10 december 2026. "
         "Dan zoeken we samen een oplossing.\n\n"
         f"Met vriendelijke groet,\n{CLUB.name}\n\n"
-        f"Deze e-mail is verstuurd namens {CLUB.name}. Uw kenmerk: 10023.\n"
+        f"Deze e-mail is verstuurd namens {CLUB.name}. Ons kenmerk: 10023.\n"
     )
     assert f'href="{link.checkout_url}"' in due.html and "Betaal € 50,00 met iDEAL" in due.html
     assert [m.template for m in pay.file().messages] == [

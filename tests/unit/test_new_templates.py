@@ -151,6 +151,13 @@ def facts(template: str, **overrides: Any) -> dict[str, Any]:
         "total": "€ 183,12",
         "reply_to": "penningmeester@demeeuwen.nl",
         "iban": "NL91ABNA0417164300",
+        "business": False,
+        # What was sent before (message_content.history_facts): one reminder, a week ago.
+        "reminders_before": 1,
+        "last_sent_on": "26 november 2026",
+        "days_since_last": 7,
+        "last_kind": "reminder",
+        "history": [{"on": "26 november 2026", "kind": "reminder", "channels": ["email", "sms"]}],
         **ALL.get(template, {}),
         **overrides,
     }
@@ -345,3 +352,89 @@ def test_the_handover_request_shows_the_term_note_only_when_given(lang: str) -> 
     assert "€ 183,12\n\n" in without and "\n\n\n" not in without
     assert f"€ 183,12\n\n{note}\n\n" in with_note
     assert f"<p>{note}</p>" in html_with
+
+
+# --- the escalation as it really happened, the business greeting, our reference, bank transfer ---
+
+PAYING_TEMPLATES = sorted(
+    [*DEBTOR_FACING, "reminder_1", "reminder_2", "precollection_notice", "final_demand"],
+)
+STEP_FACTS = {
+    "payment_url": PAYMENT_URL,
+    "letter_follows": False,
+    "costs_reason": "",
+    "final_term_last_day": "17 december 2026",
+    "principal": "€ 140,00",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("template", PAYING_TEMPLATES)
+def test_every_debtor_email_offers_a_bank_transfer_and_labels_the_reference_as_ours(
+    template: str, lang: str
+) -> None:
+    _, text, html = render(template, lang, **{**STEP_FACTS, **ALL.get(template, {})})
+    transfer = "NL91ABNA0417164300 ten name van VV De Meeuwen, onder vermelding van 10023"
+    if lang == "en":
+        transfer = "NL91ABNA0417164300 in the name of VV De Meeuwen, quoting 10023"
+    assert transfer in text and "NL91ABNA0417164300" in html
+    assert ("Ons kenmerk: 10023" if lang == "nl" else "Our reference: 10023") in text
+    assert "Uw kenmerk" not in text + html and "Your reference" not in text + html
+    # Without an IBAN on file the sentence is left out, not printed half.
+    _, text, html = render(template, lang, **{**STEP_FACTS, **ALL.get(template, {})}, iban="")
+    assert "NL91" not in text and "overmaken" not in text and "bank transfer" not in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("template", PAYING_TEMPLATES)
+def test_a_business_is_greeted_as_a_company_and_a_consumer_by_name(template: str, lang: str) -> None:
+    extra = {**STEP_FACTS, **ALL.get(template, {})}
+    _, text, html = render(template, lang, business=True, debtor_name="Bakkerij Smit B.V.", **extra)
+    greeting = "Geachte heer/mevrouw," if lang == "nl" else "Dear Sir or Madam,"
+    assert text.startswith(greeting) and f"<p>{greeting}</p>" in html
+    assert "Beste Bakkerij" not in text and "Dear Bakkerij" not in text
+    _, text, _ = render(template, lang, **extra)
+    assert text.startswith("Beste Jan de Vries," if lang == "nl" else "Dear Jan de Vries,")
+
+
+def test_the_second_message_counts_what_was_really_sent_and_the_real_days() -> None:
+    # After the pre-collection notice (the client's first step), ten days before: no
+    # "second reminder" and no "a week ago".
+    after_notice = {**STEP_FACTS, "last_kind": "precollection_notice", "days_since_last": 10}
+    subject, text, html = render("reminder_2", "nl", **after_notice, last_sent_on="18 december 2026")
+    assert subject.startswith("Herinnering: ")
+    assert "Op 18 december 2026, 10 dagen geleden, stuurden wij u een vooraankondiging van incasso." in text
+    assert "Een week geleden" not in text and "Tweede" not in text + html
+    # After one ordinary reminder it is the second one.
+    subject, text, _ = render("reminder_2", "nl", **STEP_FACTS)
+    assert subject.startswith("Tweede herinnering: ")
+    assert "Op 26 november 2026, 7 dagen geleden, stuurden wij u een herinnering." in text
+    subject, text, _ = render("reminder_2", "en", **after_notice, last_sent_on="18 December 2026")
+    assert subject.startswith("Reminder: ")
+    assert "On 18 December 2026, 10 days ago, we sent you a notice of collection." in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_reminder_sent_with_the_14_day_letter_follows_the_letters_term(lang: str) -> None:
+    _, text, html = render("reminder_2", lang, **{**STEP_FACTS, "letter_follows": True})
+    assert ("nu te betalen" if lang == "nl" else "pay this amount now") not in text + html
+    assert ("brief per post" if lang == "nl" else "letter by post") in text and PAYMENT_URL in text
+    _, text, _ = render("reminder_2", lang, **STEP_FACTS)
+    assert ("nu te betalen" if lang == "nl" else "pay this amount now") in text
+
+
+def test_the_handover_request_says_what_the_debtor_really_got() -> None:
+    history = [
+        {"on": "7 december 2026", "kind": "precollection_notice", "channels": ["email", "letter"]},
+        {"on": "14 december 2026", "kind": "reminder", "channels": ["sms"]},
+        {"on": "22 december 2026", "kind": "final_demand", "channels": ["letter"]},
+    ]
+    base = facts("handover_request", decision_url=DECISION_URL, term_note="", history=history)
+    _, text, html = render_email("handover_request", "nl", base)
+    assert "twee herinneringen" not in text
+    assert "- 7 december 2026: een vooraankondiging van incasso per e-mail en brief\n" in text
+    assert "- 14 december 2026: een herinnering per sms\n" in text
+    assert "- 22 december 2026: een laatste aanmaning per brief\n" in text
+    assert "<li>22 december 2026: een laatste aanmaning per brief</li>" in html
+    _, text, _ = render_email("handover_request", "en", {**base, "history": []})
+    assert "We could not send this debtor anything yet" in text

@@ -25,10 +25,20 @@ def test_the_default_policy_is_the_reference_rhythm_with_call_moments_every_thre
         (5, 7, Action.MESSAGE, "second_reminder"),
         (6, 9, Action.CALL, "call_day_9"),
         (7, 12, Action.CALL, "call_day_12"),
-        (8, 15, Action.HANDOVER_DECISION, "handover_decision"),
+        (8, 15, Action.MESSAGE, "final_demand"),
+        (9, 15, Action.HANDOVER_DECISION, "handover_decision"),
     ]
     second = default_policy().steps[4]
-    assert [m.channel for m in second.messages] == [Channel.LETTER, Channel.EMAIL, Channel.SMS]
+    # The 14-day letter, e-mail, WhatsApp (with consent) or SMS, and the reminder letter for a
+    # debtor reachable only by post.
+    assert [m.channel for m in second.messages] == [
+        Channel.LETTER,
+        Channel.EMAIL,
+        Channel.WHATSAPP,
+        Channel.SMS,
+        Channel.LETTER,
+    ]
+    assert default_policy().steps[7].term_days == 7
 
 
 def test_every_policy_file_loads() -> None:
@@ -50,6 +60,11 @@ def test_every_policy_file_loads() -> None:
         ),
         ({"day": -1, "action": "message", "messages": [{"channel": "email", "template": "x"}]}, "negative"),
         ({"day": 0, "action": "message", "messages": []}, "at least one message"),
+        # A notice of default must give its final term (BW 6:82; DOMAIN.md §10).
+        (
+            {"day": 15, "action": "message", "messages": [{"channel": "letter", "template": "final_demand"}]},
+            "term_days",
+        ),
     ],
 )
 def test_a_policy_with_a_mistake_is_refused(step: dict[str, object], error: str) -> None:

@@ -178,6 +178,9 @@ def test_day_7_sends_the_second_reminder_and_day_15_asks_the_client_about_a_hand
     assert sorted(m.to for m in second) == ["fatima@example.nl", "jan@example.nl"]
 
     world.run_due(NOW + timedelta(days=15))
+    # The bakery has no address or e-mail for its final demand: that step is skipped, and its
+    # hand-over decision is due at once, on the next run.
+    assert world.run_due(NOW + timedelta(days=15)) == [ActionOutcome.HANDOVER_REQUESTED]
     jan = world.dossiers.get(CLUB.client_id, "10023")
     assert jan is not None and jan.status is Status.AWAITING_HANDOVER_DECISION
     requests = [m for m in world.mailer.sent if m.to == CLUB.reply_to_email]

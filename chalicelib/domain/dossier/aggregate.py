@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import legal
 from chalicelib.domain.arrangements import Arrangement
 from chalicelib.domain.call_tasks import CallOutcome, CallTask
 from chalicelib.domain.debtor_list import DebtorDetails
@@ -201,7 +202,7 @@ class Dossier:
     def contact_moments(self) -> list[datetime]:
         """When the debtor was contacted, one moment per dunning step or call (for the contact
         budget: about 6 moments a month over all channels, DOMAIN.md §11)."""
-        debtor_channels = ("email", "sms", "letter")
+        debtor_channels = ("email", "sms", "letter", "whatsapp")
         moments = {(m.step, m.sent_at) for m in self.messages if m.channel in debtor_channels}
         moments |= {(t.step, t.created_at) for t in self.call_tasks}
         return sorted(at for _, at in moments)
@@ -496,6 +497,50 @@ class Dossier:
             amount_cents=message.amount_cents,
             payment_id=message.payment_id,
         )
+        return True
+
+    def letter_posted(
+        self,
+        step: int,
+        posted_on: date,
+        then: Planner,
+        *,
+        receipt_offset_days: int,
+        at: datetime,
+        actor: str,
+    ) -> bool:
+        """The print partner reports the letter of `step` posted on `posted_on`. For a 14-day
+        letter the term now runs from that day (BW 6:96 lid 6: the term starts from receipt, and
+        receipt is presumed from the posting date), and its costs can become due. Returns False
+        (and changes nothing) for an unknown letter or a repeated report of the same date."""
+        letters = [m for m in self.messages if m.step == step and m.channel == "letter"]
+        if not letters or all(m.posted_on == posted_on for m in letters):
+            return False
+        self.messages = tuple(
+            replace(m, posted_on=posted_on) if (m.step, m.channel) == (step, "letter") else m
+            for m in self.messages
+        )
+        letter = self.fourteen_day_letter
+        if letter is not None and letter.step == step:
+            term = legal.fourteen_day_term(posted_on, receipt_offset_days=receipt_offset_days)
+            self.fourteen_day_letter = replace(
+                letter,
+                posted_on=posted_on,
+                presumed_receipt=term.presumed_receipt,
+                last_day=term.last_day,
+                costs_due_from=term.costs_due_from,
+                posting_reported=True,
+            )
+        self._note(
+            "letter_posted",
+            at=at,
+            actor=actor,
+            reason=f"the print partner reported the letter of step {step} posted on {posted_on.isoformat()}",
+            step=step,
+            posted_on=posted_on.isoformat(),
+        )
+        # A step waiting for the term (the hand-over) now knows when it ends.
+        self._schedule(then(self), at=at, actor=actor)
         return True
 
     def confirm_message(

@@ -80,6 +80,8 @@ class SentMessage:
     s3_key: str | None = None
     # What the provider reported afterwards, e.g. "bounce:Permanent/General" or "complaint:abuse".
     feedback: str | None = None
+    # A letter: the day the print partner reports having posted it (None until it does).
+    posted_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class FourteenDayLetter:
     costs_cents: int  # including VAT when the client declared it
     invoices: tuple[str, ...]
     step: int
+    # False while a letter handed to the print partner waits for its posting report: until then
+    # the dates above are provisional (from the day of the step) and no costs become due.
+    posting_reported: bool = True
 
 
 @dataclass(frozen=True)
