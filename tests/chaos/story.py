@@ -149,9 +149,11 @@ def world(monkeypatch: Any) -> Iterator[Pipeline]:
     import app
     from chalicelib.adapters import table
     from infra.local.demo_data import DEMO_LIST  # noqa: F401 - the story uploads it
+    from infra.local.login_pool import add_user, create_login_pool, id_token
     from infra.local.mollie_emulator import MollieEmulator
     from infra.local.provision import provision
     from tests.conftest import NAMES
+    from tests.e2e.conftest import OWNER
 
     with mock_aws(), MollieEmulator() as mollie, ChaliceClient(app.app, stage_name="local") as chalice:
         provisioned = provision(NAMES)
@@ -164,6 +166,10 @@ def world(monkeypatch: Any) -> Iterator[Pipeline]:
             "PUBLIC_API_URL": "http://127.0.0.1:9",
         }.items():
             monkeypatch.setenv(name, value)
+        # The login pool first, as the e2e pipeline does: the Pipeline carries a signed-in owner.
+        login = create_login_pool()
+        for name, value in login.environment().items():
+            monkeypatch.setenv(name, value)
         table.bind(NAMES.table)
         bootstrap.reset()
         mollie.add_account(DEMO_MOLLIE_KEY, name=DEMO_CLIENT.name)
@@ -171,7 +177,9 @@ def world(monkeypatch: Any) -> Iterator[Pipeline]:
             Name=DEMO_CLIENT.mollie_key_parameter, Value=DEMO_MOLLIE_KEY, Type="SecureString"
         )
         bootstrap.client_directory().save(DEMO_CLIENT)
-        line = Pipeline(chalice, provisioned, mollie, DAY_0)
+        add_user(login, *OWNER, DEMO_CLIENT.client_id, "owner")
+        owner = {"Content-Type": "application/json", "Authorization": f"Bearer {id_token(login, *OWNER)}"}
+        line = Pipeline(chalice, provisioned, mollie, DAY_0, login, owner)
         monkeypatch.setattr(bootstrap, "clock", lambda: line.now)
         monkeypatch.setattr(bootstrap.payment_gateway(), "_timeout", (3, MOLLIE_READ_TIMEOUT))
         try:
