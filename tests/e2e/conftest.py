@@ -3,6 +3,8 @@ Chalice handlers driven through Chalice's test client with events shaped as AWS 
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,3 +125,37 @@ def pipeline(aws: Provisioned, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipe
 
 def sent_emails() -> list[Any]:
     return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+class Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Everything a formatter could print: the message, the extras and any traceback.
+        fields = {k: v for k, v in record.__dict__.items() if k not in ("args", "exc_info")}
+        self.lines.append(json.dumps(fields, default=str))
+        if record.exc_info:
+            self.lines.append(logging.Formatter().formatException(record.exc_info))
+
+
+@pytest.fixture
+def captured() -> Iterator[Capture]:
+    """Every record the app logs at INFO and above (what a stage keeps), ours and libraries'."""
+    handler = Capture()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    # INFO is above what Lambda's runtime sets; DEBUG would add botocore's wire dumps, which no
+    # stage enables (they would hold every e-mail sent).
+    root.setLevel(logging.INFO)
+    debtflow = logging.getLogger("debtflow")
+    debtflow_level = debtflow.level
+    debtflow.setLevel(logging.DEBUG)
+    debtflow.addHandler(handler)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(previous)
+    debtflow.removeHandler(handler)
+    debtflow.setLevel(debtflow_level)

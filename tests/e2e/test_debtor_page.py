@@ -3,15 +3,11 @@ opens the personal link from the e-mail, and acts on the page through Chalice's 
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
-
-import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.dossier import Status
@@ -19,8 +15,7 @@ from chalicelib.domain.money import format_eur
 from chalicelib.domain.personal_links import token_digest
 from chalicelib.services.personal_links import issue_personal_link
 from infra.local.demo_data import DEMO_CLIENT
-from tests.e2e.conftest import DAY_0, Pipeline, sent_emails
-from tests.e2e.test_logs import Capture
+from tests.e2e.conftest import DAY_0, Capture, Pipeline, sent_emails
 
 CLIENT = DEMO_CLIENT.client_id
 SMIT = "boekhouding@bakkerijsmit.example"
@@ -312,28 +307,7 @@ def test_more_than_five_bad_tokens_a_minute_get_429_even_for_a_good_one(pipeline
     assert browser.get(link_in_email(SMIT)).status_code == 303
 
 
-@pytest.fixture
-def log_lines() -> Iterator[Capture]:
-    """Every record the app logs at INFO and above (what a stage keeps), as in test_logs.py."""
-    handler = Capture()
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    debtflow = logging.getLogger("debtflow")
-    debtflow_level = debtflow.level
-    debtflow.setLevel(logging.DEBUG)
-    # Our records do not propagate to the root logger (written once, by powertools' handler).
-    debtflow.addHandler(handler)
-    yield handler
-    debtflow.removeHandler(handler)
-    root.removeHandler(handler)
-    root.setLevel(previous)
-    debtflow.removeHandler(handler)
-    debtflow.setLevel(debtflow_level)
-
-
-def test_no_token_reaches_the_logs(pipeline: Pipeline, log_lines: Capture) -> None:
+def test_no_token_reaches_the_logs(pipeline: Pipeline, captured: Capture) -> None:
     reminded(pipeline)
     path = link_in_email(SMIT)
     token = path.rsplit("/", 1)[1]
@@ -342,6 +316,6 @@ def test_no_token_reaches_the_logs(pipeline: Pipeline, log_lines: Capture) -> No
     Browser(pipeline).get(f"/p/{CLIENT}/{token[:-2]}zz")
     pipeline.now = pipeline.now + timedelta(days=200)
     Browser(pipeline).get(path)
-    everything = "\n".join(log_lines.lines)
+    everything = "\n".join(captured.lines)
     assert "personal link visit" in everything
     assert token not in everything and token_digest(token) not in everything

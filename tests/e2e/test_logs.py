@@ -12,40 +12,7 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.domain.money import format_eur, format_eur_plain, to_mollie_value
 from infra.local.demo_data import DEMO_LIST
-from tests.e2e.conftest import DAY_0, Pipeline
-
-
-class Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # Everything a formatter could print: the message, the extras and any traceback.
-        fields = {k: v for k, v in record.__dict__.items() if k not in ("args", "exc_info")}
-        self.lines.append(json.dumps(fields, default=str))
-        if record.exc_info:
-            self.lines.append(logging.Formatter().formatException(record.exc_info))
-
-
-@pytest.fixture
-def captured() -> Iterator[Capture]:
-    handler = Capture()
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    # INFO is above what Lambda's runtime sets; DEBUG would add botocore's wire dumps, which no
-    # stage enables (they would hold every e-mail sent).
-    root.setLevel(logging.INFO)
-    debtflow = logging.getLogger("debtflow")
-    debtflow_level = debtflow.level
-    debtflow.setLevel(logging.DEBUG)
-    debtflow.addHandler(handler)
-    yield handler
-    root.removeHandler(handler)
-    root.setLevel(previous)
-    debtflow.removeHandler(handler)
-    debtflow.setLevel(debtflow_level)
+from tests.e2e.conftest import DAY_0, Capture, Pipeline
 
 
 def personal_data() -> set[str]:
