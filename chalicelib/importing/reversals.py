@@ -88,6 +88,11 @@ def _child(element: Element | None, *path: str) -> Element | None:
     return element
 
 
+def _first_present(*candidates: Element | None) -> Element | None:
+    # An element without children is falsy, so `a or b` would pass over an <Amt> that is there.
+    return next((c for c in candidates if c is not None), None)
+
+
 def _children(element: Element, name: str) -> Iterator[Element]:
     return (c for c in element if _local(c.tag) == name)
 
@@ -187,11 +192,11 @@ def _read_camt054(message: Element) -> list[ReversedDebit]:
             if code is None:
                 continue  # not a return
             where = f"entry {n}, transaction {k}"
-            amount = (
-                _child(tx, "Amt")
-                or _child(tx, "AmtDtls", "TxAmt", "Amt")
-                or _child(tx, "AmtDtls", "InstdAmt", "Amt")
-                or (_child(entry, "Amt") if len(details) == 1 else None)
+            amount = _first_present(
+                _child(tx, "Amt"),
+                _child(tx, "AmtDtls", "TxAmt", "Amt"),
+                _child(tx, "AmtDtls", "InstdAmt", "Amt"),
+                _child(entry, "Amt") if len(details) == 1 else None,
             )
             reference = _text(tx, "Refs", "EndToEndId")
             collected = _text(tx, "RltdDts", "IntrBkSttlmDt") or booked

@@ -6,6 +6,7 @@ clear report and imports nothing."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -233,3 +234,24 @@ def test_an_invoice_keeps_its_reason_code_through_the_table() -> None:
     assert again.invoices["CONTR-2026-11-L1002"] == Invoice(
         "CONTR-2026-11-L1002", date(2026, 11, 2), 1_500, 1_500, reversal_code="MD06"
     )
+
+
+def test_a_batch_entry_reverses_each_member_with_the_amount_of_its_own_transaction() -> None:
+    # Banks often book a batch of returns as one entry with a transaction per member; only the
+    # transactions carry the amounts then.
+    one_entry = re.sub(
+        rb"</TxDtls>\s*</NtryDtls>\s*</Ntry>\s*<Ntry>(?:(?!</Ntry>).)*?<NtryDtls>\s*<TxDtls>",
+        b"</TxDtls><TxDtls>",
+        fixture(FORMATS["camt.054"]),
+        flags=re.DOTALL,
+    )
+    assert one_entry.count(b"<TxDtls>") == 4 and one_entry.count(b"<Ntry>") == 2
+
+    report = World().upload(one_entry, "batch.xml")
+
+    assert report["status"] == "imported"
+    reversed_debits = report["reversed_debits"]
+    assert isinstance(reversed_debits, list)
+    assert [(r["member"], r["amount_cents"]) for r in reversed_debits] == [
+        (member, cents) for member, cents, _ in IN_EVERY_FIXTURE
+    ]
