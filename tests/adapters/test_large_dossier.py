@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import random
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -111,16 +110,13 @@ def test_a_list_with_a_debtor_of_10000_invoices_imports_every_debtor_and_writes_
     files.files[key] = body.encode("utf-8")
     deps = ImportDeps(FakeClientDirectory(CLUB), DynamoDossierRepository(), FakeUploadLedger(), files)
 
-    started = time.perf_counter()
     result = import_upload(ImportUpload("uploads", key, "e1"), NOW, deps)
-    elapsed = time.perf_counter() - started
 
     assert (result.status, result.accepted, result.rejected) == ("imported", INVOICES + 1, [])
     assert sorted(result.opened) == ["10023", "20001"]
     assert f"reports/{CLUB.client_id}/debiteuren.csv.result.json" in files.files
     big = deps.dossiers.get(CLUB.client_id, "20001")
     assert big is not None and len(big.invoices) == INVOICES
-    assert elapsed < 20, f"{elapsed:.1f} s"
 
 
 def test_a_debtor_dynamodb_refuses_is_reported_while_the_rest_of_the_list_lands(
