@@ -529,7 +529,8 @@ class Dossier:
             for m in self.messages
         )
         letter = self.fourteen_day_letter
-        if letter is not None and letter.step == step:
+        moved_term = letter is not None and letter.step == step
+        if letter is not None and moved_term:
             term = legal.fourteen_day_term(posted_on, receipt_offset_days=receipt_offset_days)
             self.fourteen_day_letter = replace(
                 letter,
@@ -547,9 +548,48 @@ class Dossier:
             step=step,
             posted_on=posted_on.isoformat(),
         )
+        if letter is not None and moved_term:
+            self._costs_follow_the_posting_date(letter.posted_on, at=at, actor=actor)
         # A step waiting for the term (the hand-over) now knows when it ends.
         self._schedule(then(self), at=at, actor=actor)
         return True
+
+    def _costs_follow_the_posting_date(
+        self, provisional_posted_on: date, *, at: datetime, actor: str
+    ) -> None:
+        """The 14-day letter's costs were charged under its provisional posting date (the day of
+        the step). They are that letter's costs, so they move to the reported date; and what was
+        charged before the term from that date ended is taken back (BW 6:96 lid 6: no costs before
+        the term has run), to be charged again by dunning once it has. What the debtor already
+        paid stays paid, as when charges are lowered after a credit. The amount the letter
+        announced does not change: it is what the paper says, and the most that may be charged."""
+        letter = self.fourteen_day_letter
+        assert letter is not None
+        self.cost_charges = tuple(
+            replace(c, letter_posted_on=letter.posted_on)
+            if c.letter_posted_on == provisional_posted_on
+            else c
+            for c in self.cost_charges
+        )
+        today = at.astimezone(_AMSTERDAM).date()
+        if today >= letter.costs_due_from:
+            return
+        off = min(self.open_costs_cents, self.costs_charged_under_current_letter)
+        if off <= 0:
+            return
+        self.open_costs_cents -= off
+        self.cost_charges = (*self.cost_charges, CostCharge(today, -off, letter.posted_on))
+        self._note(
+            "charges_lowered",
+            at=at,
+            actor=actor,
+            reason=(
+                f"the 14-day letter was posted on {letter.posted_on.isoformat()}: its costs are due only "
+                f"from {letter.costs_due_from.isoformat()}"
+            ),
+            costs_cents=off,
+            interest_cents=0,
+        )
 
     def confirm_message(
         self,
