@@ -16,6 +16,7 @@ chalicelib/services/templates.py looks for them (`<dir of app.py>/templates`).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -48,7 +49,6 @@ LAMBDA_RUNTIME = "python3.13"
 # functions call only these; tests/infra/test_package.py checks the code against this list, and
 # that each of them still builds a client from the trimmed layer.
 AWS_SERVICES_USED = ("dynamodb", "s3", "sesv2", "sns", "socialmessaging", "sqs", "ssm", "sts")
-_BOTOCORE_DATA = "/site-packages/botocore/data/"
 
 
 @dataclass(frozen=True)
@@ -104,21 +104,77 @@ def add_templates(deployment_zip: Path, templates: Path = TEMPLATES) -> int:
     return added
 
 
-def trim_botocore_models(layer_zip: Path, keep: tuple[str, ...] = AWS_SERVICES_USED) -> int:
-    """Rewrite the layer without the API models of services the functions never call.
+# What the layer carries that no function ever loads, relative to site-packages, each with why.
+# Found by rendering every letter type from the built layer alone and listing sys.modules
+# (tests/infra/render_every_letter.py); tests/infra/test_package.py renders them again from the
+# pruned layer, and a pattern that matches nothing stops the build (a stale entry after an upgrade).
+LAYER_PRUNE: tuple[tuple[str, str], ...] = (
+    # Pillow: fpdf2 imports PIL.Image and ImageCms (core + lcms), and the letters embed no image (the
+    # QR code is drawn as vector squares). These codecs and their bundled libraries are never loaded.
+    ("PIL/_avif.*.so", "AVIF codec"),
+    ("pillow.libs/libavif-*", "AVIF codec library (~5 MB unpacked)"),
+    ("PIL/_webp.*.so", "WebP codec"),
+    ("pillow.libs/libwebp*", "WebP codec libraries"),
+    ("pillow.libs/libsharpyuv-*", "used by libwebp only"),
+    ("PIL/_imagingft.*.so", "PIL's FreeType text drawing: fpdf2 reads fonts with fontTools"),
+    ("pillow.libs/libfreetype-*", "used by _imagingft only"),
+    ("pillow.libs/libharfbuzz-*", "used by _imagingft and libfreetype only"),
+    ("pillow.libs/libbrotli*", "used by libfreetype only (WOFF2 fonts)"),
+    ("pillow.libs/libpng16-*", "used by libfreetype only (PIL's own PNG codec is in _imaging)"),
+    ("PIL/_imagingtk.*.so", "Tk display"),
+    ("PIL/_imagingmath.*.so", "ImageMath"),
+    ("PIL/_imagingmorph.*.so", "ImageMorph"),
+    # fontTools: Cython builds of modules the letters never load (curve conversion, the feature-file
+    # lexer, glyph moments). Each keeps its pure-Python module beside it, so nothing is lost but speed
+    # in code the functions do not run. bezierTools and iup are loaded, so their builds stay.
+    ("fontTools/cu2qu/cu2qu.*.so", "curve conversion for font compilers"),
+    ("fontTools/qu2cu/qu2cu.*.so", "curve conversion for font compilers"),
+    ("fontTools/feaLib/lexer.*.so", "the OpenType feature-file lexer"),
+    ("fontTools/pens/momentsPen.*.so", "glyph area/moment statistics"),
+    # The C sources Cython generated those builds from: never imported.
+    ("fontTools/*/*.c", "C sources of the compiled modules"),
+)
 
-    Files directly in botocore/data/ (endpoints, partitions, retry rules) stay. Returns the number
-    of entries dropped."""
+
+def _site_path(name: str) -> str | None:
+    """An entry's path inside site-packages, or None for what lies outside it."""
+    _, marker, rest = name.partition("/site-packages/")
+    return rest if marker else None
+
+
+def _botocore_model_unused(path: str, keep: tuple[str, ...]) -> bool:
+    if not path.startswith("botocore/data/"):
+        return False
+    rest = path.removeprefix("botocore/data/")
+    return "/" in rest and rest.split("/", 1)[0] not in keep
+
+
+def trim_layer(
+    layer_zip: Path,
+    keep: tuple[str, ...] = AWS_SERVICES_USED,
+    prune: tuple[tuple[str, str], ...] = LAYER_PRUNE,
+) -> dict[str, int]:
+    """Rewrite the layer without the API models of services the functions never call and without
+    the files `prune` names. Files directly in botocore/data/ (endpoints, partitions, retry rules)
+    stay. Returns the number of entries dropped per reason ("botocore models" for the models)."""
     trimmed = layer_zip.with_suffix(".trimmed.zip")
-    dropped = 0
+    dropped: dict[str, int] = {pattern: 0 for pattern, _ in prune}
+    dropped["botocore models"] = 0
     with zipfile.ZipFile(layer_zip) as source, zipfile.ZipFile(trimmed, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            _, marker, rest = info.filename.partition(_BOTOCORE_DATA)
-            service = rest.split("/", 1)[0] if marker and "/" in rest else None
-            if service is not None and service not in keep:
-                dropped += 1
+            path = _site_path(info.filename)
+            if path is not None and _botocore_model_unused(path, keep):
+                dropped["botocore models"] += 1
+                continue
+            pattern = next((p for p, _ in prune if path is not None and fnmatch.fnmatchcase(path, p)), None)
+            if pattern is not None:
+                dropped[pattern] += 1
                 continue
             target.writestr(info, source.read(info))
+    stale = [pattern for pattern, count in dropped.items() if count == 0 and pattern != "botocore models"]
+    if stale:
+        trimmed.unlink()
+        raise RuntimeError(f"layer prune patterns match nothing (a dependency changed?): {stale}")
     trimmed.replace(layer_zip)
     return dropped
 
@@ -175,7 +231,7 @@ def build(out: Path = DEFAULT_OUT, stage: str = "prod") -> list[ZipSize]:
     if add_templates(deployment) == 0:
         raise RuntimeError(f"no templates found under {TEMPLATES}")
     for layer in out.glob("layer-*.zip"):
-        trim_botocore_models(layer)
+        trim_layer(layer)
     sizes = [zip_size(path) for path in sorted(out.glob("*.zip"))]
     function = next(s for s in sizes if s.name == "deployment.zip")
     if function.zipped > FUNCTION_ZIP_LIMIT:

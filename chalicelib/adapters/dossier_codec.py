@@ -64,6 +64,8 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         "opened_on": dossier.opened_on.isoformat(),
         "status": dossier.status.value,
         "step": dossier.step,
+        # Added when a policy gained a step; older items have none (Policy.position reads them).
+        "step_name": dossier.step_name,
         "invoices": [
             {
                 "number": i.number,
@@ -285,6 +287,7 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
         opened_on=date.fromisoformat(data["opened_on"]),
         status=Status(data["status"]),
         step=data["step"],
+        step_name=data.get("step_name", ""),
         invoices=invoices,
         next_action_at=_dt(data.get("next_action_at")),
         payment_link=_link_from_dict(data["payment_link"]) if data.get("payment_link") else None,

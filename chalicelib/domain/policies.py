@@ -16,6 +16,12 @@ Two kinds of condition:
 Phone contact moments (DOMAIN.md §1.3, "every 3 days" in the reference service) are written in the
 data as one `call_moments` rule and expanded into ordinary call steps when the policy loads, so the
 step numbers stored on dossiers stay the same whether or not a client has calls switched on.
+
+A step inserted into a policy (the business's final demand before the hand-over decision) renumbers
+the steps after it. A dossier keeps its last step's name beside its number, and `Policy.position`
+reads where it stands by that name; dossiers saved before steps were named follow the policy's
+`earlier_numbering` (its step names in their old order). So a live dossier neither repeats a step
+whose number moved up nor skips the one inserted after it.
 """
 
 from __future__ import annotations
@@ -228,6 +234,8 @@ class Policy:
     # The moment of day a step becomes due; the contact window may push it further.
     send_at: time = time(8, 30)
     description: str = ""
+    # The step names in the order that numbered the steps of dossiers saved without a step name.
+    earlier_numbering: tuple[str, ...] = ()
 
     def step_after(self, done_step: int) -> PolicyStep | None:
         return next((s for s in self.steps if s.step > done_step), None)
@@ -236,12 +244,34 @@ class Policy:
     def last_step_number(self) -> int:
         return self.steps[-1].step if self.steps else 0
 
+    def position(self, dossier: Dossier) -> int:
+        """The number, in this policy's numbering, of the last step the dossier took: looked up by
+        the step's name, because an inserted step renumbers the ones after it. A follow-up stays
+        past the last step. A name the policy does not know (another policy, a removed step)
+        leaves the stored number."""
+        if dossier.step == 0:
+            return 0
+        name = dossier.step_name
+        beyond = 0
+        if not name and self.earlier_numbering:
+            # Saved before dossiers recorded step names: read the number in the old order.
+            if dossier.step <= len(self.earlier_numbering):
+                name = self.earlier_numbering[dossier.step - 1]
+            else:
+                beyond = dossier.step - len(self.earlier_numbering)
+        if name == FOLLOW_UP:
+            beyond = max(1, dossier.step - self.last_step_number)
+        if beyond:
+            return self.last_step_number + beyond
+        return next((s.step for s in self.steps if name and s.name == name), dossier.step)
+
     def follow_up_step(self, dossier: Dossier) -> PolicyStep:
         """The next follow-up reminder as a step of its own: numbered after everything the
         dossier did, so each one is claimed once like any other step."""
-        first = dossier.step <= self.last_step_number
+        position = self.position(dossier)
+        first = position <= self.last_step_number
         return PolicyStep(
-            step=max(dossier.step, self.last_step_number) + 1,
+            step=max(dossier.step, position, self.last_step_number) + 1,
             day=self.follow_up.first_after_days if first else self.follow_up.every_days,
             action=Action.MESSAGE,
             messages=self.follow_up.messages,
@@ -261,8 +291,9 @@ class Policy:
         """The first step after the dossier's last one that applies to it; steps whose `only_if`
         fails (another debtor type, a client setting, no phone number) are passed over, and a
         hand-over the client already declined is not asked again. After the last step: the
-        follow-up reminder."""
-        done = dossier.step
+        follow-up reminder. Where the dossier stands is read by its last step's name
+        (`position`), and a step is never numbered at or below one the dossier already took."""
+        done = max(self.position(dossier), dossier.step)
         for step in self.steps:
             if step.step > done and step.applies(dossier, client, today):
                 if step.action is Action.HANDOVER_DECISION and dossier.handover_declined_at is not None:
@@ -391,7 +422,30 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
         steps=steps,
         follow_up=_follow_up(data.get("follow_up")),
         description=str(data.get("description", "")),
+        earlier_numbering=_earlier_numbering(data.get("earlier_numbering"), steps),
     )
+
+
+def _earlier_numbering(data: Any, steps: tuple[PolicyStep, ...]) -> tuple[str, ...]:
+    """The old order of the step names, checked: names are unique, each old name is still a step,
+    and no step moved to a lower number (a dossier would then take a number it already used)."""
+    names = [s.name for s in steps if s.name]
+    if len(names) != len(set(names)):
+        raise PolicyError("step names must be unique: dossiers find their place by them")
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+        raise PolicyError("earlier_numbering: needs its list of step names under 'steps'")
+    earlier = tuple(str(name) for name in data["steps"])
+    number = {s.name: s.step for s in steps if s.name}
+    for old, name in enumerate(earlier, start=1):
+        if name not in number:
+            raise PolicyError(f"earlier_numbering: {name!r} is no step of this policy")
+        if number[name] < old:
+            raise PolicyError(f"earlier_numbering: {name!r} moved down from step {old} to {number[name]}")
+    if len(set(earlier)) != len(earlier):
+        raise PolicyError("earlier_numbering: a step name appears twice")
+    return earlier
 
 
 def _follow_up(data: Any) -> FollowUp:

@@ -217,6 +217,7 @@ def _dunning_step(
         dossier.skip_step(
             step.step,
             then,
+            step_name=step.name,
             at=now,
             actor=ACTOR,
             reason="it waits for a 14-day term, but no 14-day letter was sent",
@@ -228,7 +229,7 @@ def _dunning_step(
         task = CallTask(
             task_id=f"step-{step.step}", step=step.step, created_at=now, call_from=next_contact_moment(now)
         )
-        dossier.open_call_task(task, then, actor=ACTOR)
+        dossier.open_call_task(task, then, step_name=step.name, actor=ACTOR)
         return _claimed(deps, dossier, ActionOutcome.CALL_TASK_OPENED)
     return _send_messages(client, dossier, step, then, now, deps)
 
@@ -264,7 +265,7 @@ def _send_messages(
         # stays the member's own (the 14-day letter of BW 6:96 lid 6 is per debtor).
         planned = [m for m in planned if m.channel is Channel.LETTER]
         if not planned:
-            dossier.take_step(step.step, [], then, at=now, actor=ACTOR)
+            dossier.take_step(step.step, [], then, step_name=step.name, at=now, actor=ACTOR)
             if not deps.uow.claim(dossier):
                 return ActionOutcome.ALREADY_CLAIMED
             return _send_to_household(client, household, step, now, deps)
@@ -272,6 +273,7 @@ def _send_messages(
         dossier.skip_step(
             step.step,
             then,
+            step_name=step.name,
             at=now,
             actor=ACTOR,
             reason="no e-mail address, phone number or postal address to use",
@@ -385,6 +387,7 @@ def _send_messages(
             for item in outgoing
         ],
         then,
+        step_name=step.name,
         at=now,
         actor=ACTOR,
         letter=letter,
@@ -512,6 +515,7 @@ def _request_handover_decision(
         SentMessage(
             step.step, Channel.CLIENT_EMAIL.value, step.template, now, dossier.due_cents, None, s3_key=key
         ),
+        step_name=step.name,
         at=now,
         actor=ACTOR,
         reason=f"still {format_eur(dossier.due_cents)} open after the reminders; handing over is the client's call",

@@ -116,7 +116,7 @@ def _approve(client: Client, debtor_id: str, now: datetime, deps: ActionDeps, ac
             json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8"),
             "application/json",
         )
-        deps.files.put(f"{base}.pdf", deps.letters.render(_summary(client, export)), "application/pdf")
+        deps.files.put(f"{base}.pdf", deps.letters.render(summary_letter(client, export)), "application/pdf")
         return HandoverResult(dossier.status.value, f"{base}.json", f"{base}.pdf")
 
     return deps.uow.change(client.client_id, debtor_id, approve)
@@ -250,7 +250,8 @@ def _nl_moment(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
 
 
-def _summary(client: Client, export: dict[str, Any]) -> Letter:
+def summary_letter(client: Client, export: dict[str, Any]) -> Letter:
+    """The agency's one-page reading of the hand-over file, in Dutch with Dutch dates."""
     amounts = export["amounts"]
     debtor = export["debtor"]
     basis = "consumer" if debtor["type"] == "consumer" else BusinessCosts(client.business_costs).value

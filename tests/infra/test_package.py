@@ -171,3 +171,80 @@ def test_a_skip_naming_a_resource_the_template_lacks_stops_the_build(tmp_path: P
     skips.write_text(json.dumps({"skips": [{"id": "CKV_AWS_27", "resources": ["OldQueue"], "reason": "r"}]}))
     with pytest.raises(RuntimeError, match="OldQueue"):
         package.add_checkov_skips(sam, skips)
+
+
+def test_every_letter_renders_from_the_pruned_layer_and_the_function_alone(
+    package_dir: Path, tmp_path: Path
+) -> None:
+    """The layer drops what the letters never load (infra/package.py, LAYER_PRUNE); this renders
+    each letter type with only the built layer and function on the path, as Lambda would."""
+    from pypdf import PdfReader
+
+    layer, function, out = tmp_path / "layer", tmp_path / "function", tmp_path / "letters"
+    for archive, folder in (
+        (package_dir / "layer-deployment.zip", layer),
+        (package_dir / "deployment.zip", function),
+    ):
+        with zipfile.ZipFile(archive) as opened:
+            opened.extractall(folder)
+    out.mkdir()
+    script = Path(__file__).with_name("render_every_letter.py")
+    # -I -S: no virtualenv site-packages, no PYTHONPATH; -W error: a library warning (fpdf2 says
+    # when Pillow cannot be imported) fails the run instead of scrolling past.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-W",
+            "error",
+            str(script),
+            str(function),
+            str(layer / LAYER_SITE_PACKAGES),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+    modules = json.loads((out / "modules.json").read_text())
+    assert modules["outside"] == []
+    assert {"fpdf", "fontTools.subset", "PIL._imaging", "segno"} <= set(modules["loaded"])
+    assert not {"PIL._avif", "PIL._webp", "PIL._imagingft"} & set(modules["loaded"])
+    for name, file in modules["pure"].items():
+        assert file.startswith(str(layer)) and file.endswith(".py"), name
+
+    def text(name: str) -> str:
+        reader = PdfReader(out / f"{name}.pdf", strict=True)
+        return " ".join(" ".join(page.extract_text() for page in reader.pages).replace("\u00a0", " ").split())
+
+    fourteen_day = text("fourteen_day_letter")
+    assert "Beste Şükrü Yılmaz-Doğan van der Ĳssel," in fourteen_day
+    assert "binnen veertien dagen vanaf de dag nadat deze brief bij u is bezorgd" in fourteen_day
+    # BIK scale: 15% of 1,250.00 (BW 6:96 lid 7).
+    assert "Totaal open: € 1.250,00" in fourteen_day and "Die zijn € 187,50" in fourteen_day
+    reminder = text("reminder_letter")
+    assert "Łukasz Szőke & Søren Weiß Café B.V. T.a.v. de administratie" in reminder
+    assert "Herinnering: openstaande facturen van Groothandel Peeters B.V." in reminder
+    assert "onder vermelding van 20417" in reminder
+    demand = text("final_demand")
+    assert "Laatste aanmaning en ingebrekestelling" in demand
+    assert "Hoofdsom: € 1.250,00 Incassokosten: € 187,50" in demand
+    # Posted Tue 8 Dec, presumed received Thu 10 Dec, + 7 days.
+    assert "uiterlijk op 17 december 2026" in demand
+    summary = text("handover_summary")
+    assert "Debiteur: Łukasz Szőke & Søren Weiß Café B.V. (zakelijk), debiteurnummer 20417" in summary
+    assert "Hoofdsom open: € 1.250,00" in summary and "Wettelijke rente tot en met 08-12-2026" in summary
+
+
+def test_a_prune_pattern_that_matches_nothing_stops_the_build(tmp_path: Path) -> None:
+    layer = tmp_path / "layer.zip"
+    with zipfile.ZipFile(layer, "w") as archive:
+        archive.writestr(f"{LAYER_SITE_PACKAGES}/PIL/_imaging.cpython-313-x86_64-linux-gnu.so", b"")
+    with pytest.raises(RuntimeError, match=r"PIL/_avif"):
+        package.trim_layer(
+            layer, prune=(("PIL/_imaging.*.so", "kept in real life"), ("PIL/_avif.*.so", "gone"))
+        )
+    assert names(layer) == {f"{LAYER_SITE_PACKAGES}/PIL/_imaging.cpython-313-x86_64-linux-gnu.so"}

@@ -7,11 +7,14 @@ import json
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Invoice
+from chalicelib.domain.money import format_eur
 from chalicelib.services.posting import record_posting_report, unreported_letters
 from tests.fakes import FakePrintPartner
-from tests.unit.test_dunning_walkthrough import CLUB, Calendar, local
+from tests.unit.test_dunning_walkthrough import CLUB, Calendar, local, pdf_text
 
 PRINTED = replace(CLUB, print_partner=True, phone_contact=False)
 
@@ -143,3 +146,55 @@ def test_a_letter_not_reported_posted_within_three_working_days_raises_the_alarm
             }
         ],
     }
+
+
+@pytest.mark.parametrize(("approved_on", "costs_cents"), [(date(2026, 4, 7), 0), (date(2026, 4, 8), 4_000)])
+def test_a_later_posting_date_takes_back_costs_charged_before_its_term_and_charges_them_once(
+    approved_on: date, costs_cents: int
+) -> None:
+    from chalicelib.services.handover import Decision, HandoverDecision, decide_handover
+
+    world, _ = world_with_a_posted_member()
+    first = report(
+        world, "batch-1.json", [{"letter_id": "hc-de-ijsvogels/L-0977/5", "posted_on": "2026-03-11"}]
+    )
+    record_posting_report(PRINTED.client_id, first, local(2026, 3, 12, 7, 0), world.deps())
+    world.run(local(2026, 3, 12, 8, 0), local(2026, 3, 28, 12, 0))
+    dossier = world.dossiers.get(PRINTED.client_id, "L-0977")
+    assert dossier is not None and dossier.open_costs_cents == 4_000
+
+    # The partner corrects its report: the letter left on Wednesday 18 March, so it is presumed
+    # received on Friday the 20th; fourteen days end on Friday 3 April, which is Good Friday, so
+    # the last day is Tuesday 7 April after Easter (Algemene termijnenwet) and costs are due from the 8th.
+    corrected = report(
+        world,
+        "batch-1-corrected.json",
+        [{"letter_id": "hc-de-ijsvogels/L-0977/5", "posted_on": "2026-03-18"}],
+    )
+    assert (
+        record_posting_report(PRINTED.client_id, corrected, local(2026, 3, 30, 7, 0), world.deps()).recorded
+        == 1
+    )
+
+    dossier = world.dossiers.get(PRINTED.client_id, "L-0977")
+    assert dossier is not None and dossier.fourteen_day_letter is not None
+    assert dossier.fourteen_day_letter.costs_due_from == date(2026, 4, 8)
+    assert dossier.fourteen_day_letter.costs_cents == 4_000  # as the letter announced them
+    assert dossier.open_costs_cents == 0
+    assert dossier.due_cents == 7_500 + dossier.open_interest_cents
+
+    # The client's answer charges what is due that day: nothing before the new term has run,
+    # the letter's costs once after it (not again beside those charged under the first date).
+    result = decide_handover(
+        PRINTED.client_id,
+        "L-0977",
+        HandoverDecision(Decision.APPROVE),
+        local(approved_on.year, approved_on.month, approved_on.day, 10),
+        world.deps(),
+    )
+    dossier = world.dossiers.get(PRINTED.client_id, "L-0977")
+    assert dossier is not None
+    assert dossier.open_costs_cents == costs_cents
+    assert result.summary_key is not None
+    summary = pdf_text(world.files.files[result.summary_key])
+    assert f"Incassokosten: {format_eur(costs_cents)}" in summary

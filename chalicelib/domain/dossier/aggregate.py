@@ -66,6 +66,10 @@ class Dossier:
     opened_on: date
     status: Status = Status.OPEN
     step: int = 0
+    # The policy step's name beside its number: a step inserted into a policy renumbers the ones
+    # after it, and the name says where the dossier really stands (Policy.position). Empty for a
+    # dossier saved before steps were named, and before its first step.
+    step_name: str = ""
     invoices: dict[str, Invoice] = field(default_factory=dict)
     next_action_at: datetime | None = None
     payment_link: PaymentLink | None = None
@@ -407,6 +411,7 @@ class Dossier:
             previous_opened_on=self.opened_on.isoformat(),
         )
         self.step = 0
+        self.step_name = ""
         self.opened_on = today
         self.handover_declined_at = None
         self._schedule(Schedule(first_action_at), at=at, actor=actor)
@@ -419,13 +424,14 @@ class Dossier:
         messages: Sequence[SentMessage],
         then: Planner,
         *,
+        step_name: str,
         at: datetime,
         actor: str,
         letter: FourteenDayLetter | None = None,
     ) -> None:
         """The claim of a dunning step: everything it will send, recorded before anything leaves,
         and the step after it planned. A redelivered action finds the step taken."""
-        self.step = step
+        self.step, self.step_name = step, step_name
         self.last_step_at = at
         self.apply(Trigger.REMINDER_SENT, at=at, actor=actor, reason=f"dunning step {step}", step=step)
         for message in messages:
@@ -434,19 +440,21 @@ class Dossier:
             self.record_fourteen_day_letter(letter, at=at, actor=actor)
         self._schedule(then(self), at=at, actor=actor)
 
-    def skip_step(self, step: int, then: Planner, *, at: datetime, actor: str, reason: str) -> None:
+    def skip_step(
+        self, step: int, then: Planner, *, step_name: str, at: datetime, actor: str, reason: str
+    ) -> None:
         """A step that cannot be taken for this debtor (no contact details, a term that can never
         start): recorded as skipped, and the next one planned."""
-        self.step = step
+        self.step, self.step_name = step, step_name
         self.last_step_at = at
         self._note("step_skipped", at=at, actor=actor, reason=reason, step=step)
         self._schedule(then(self), at=at, actor=actor)
 
-    def open_call_task(self, task: CallTask, then: Planner, *, actor: str) -> bool:
+    def open_call_task(self, task: CallTask, then: Planner, *, step_name: str, actor: str) -> bool:
         """Put a call on the team's worklist as this step; False when it already exists."""
         if any(t.task_id == task.task_id for t in self.call_tasks):
             return False
-        self.step = task.step
+        self.step, self.step_name = task.step, step_name
         self.last_step_at = task.created_at
         self.call_tasks = (*self.call_tasks, task)
         self._note(
@@ -521,7 +529,8 @@ class Dossier:
             for m in self.messages
         )
         letter = self.fourteen_day_letter
-        if letter is not None and letter.step == step:
+        moved_term = letter is not None and letter.step == step
+        if letter is not None and moved_term:
             term = legal.fourteen_day_term(posted_on, receipt_offset_days=receipt_offset_days)
             self.fourteen_day_letter = replace(
                 letter,
@@ -539,9 +548,48 @@ class Dossier:
             step=step,
             posted_on=posted_on.isoformat(),
         )
+        if letter is not None and moved_term:
+            self._costs_follow_the_posting_date(letter.posted_on, at=at, actor=actor)
         # A step waiting for the term (the hand-over) now knows when it ends.
         self._schedule(then(self), at=at, actor=actor)
         return True
+
+    def _costs_follow_the_posting_date(
+        self, provisional_posted_on: date, *, at: datetime, actor: str
+    ) -> None:
+        """The 14-day letter's costs were charged under its provisional posting date (the day of
+        the step). They are that letter's costs, so they move to the reported date; and what was
+        charged before the term from that date ended is taken back (BW 6:96 lid 6: no costs before
+        the term has run), to be charged again by dunning once it has. What the debtor already
+        paid stays paid, as when charges are lowered after a credit. The amount the letter
+        announced does not change: it is what the paper says, and the most that may be charged."""
+        letter = self.fourteen_day_letter
+        assert letter is not None
+        self.cost_charges = tuple(
+            replace(c, letter_posted_on=letter.posted_on)
+            if c.letter_posted_on == provisional_posted_on
+            else c
+            for c in self.cost_charges
+        )
+        today = at.astimezone(_AMSTERDAM).date()
+        if today >= letter.costs_due_from:
+            return
+        off = min(self.open_costs_cents, self.costs_charged_under_current_letter)
+        if off <= 0:
+            return
+        self.open_costs_cents -= off
+        self.cost_charges = (*self.cost_charges, CostCharge(today, -off, letter.posted_on))
+        self._note(
+            "charges_lowered",
+            at=at,
+            actor=actor,
+            reason=(
+                f"the 14-day letter was posted on {letter.posted_on.isoformat()}: its costs are due only "
+                f"from {letter.costs_due_from.isoformat()}"
+            ),
+            costs_cents=off,
+            interest_cents=0,
+        )
 
     def confirm_message(
         self,
@@ -631,11 +679,19 @@ class Dossier:
     # --- the client's decisions ---------------------------------------------------------------
 
     def request_handover_decision(
-        self, step: int, message: SentMessage, *, at: datetime, actor: str, reason: str, decide_by: datetime
+        self,
+        step: int,
+        message: SentMessage,
+        *,
+        step_name: str,
+        at: datetime,
+        actor: str,
+        reason: str,
+        decide_by: datetime,
     ) -> None:
         """Ask the client whether to hand the file over; the dossier waits for the answer and the
         client is reminded at `decide_by`."""
-        self.step = step
+        self.step, self.step_name = step, step_name
         self.last_step_at = at
         self.apply(Trigger.HANDOVER_DECISION_REQUESTED, at=at, actor=actor, reason=reason)
         self.record_message(message, actor=actor)
