@@ -269,6 +269,11 @@ def _send_messages(
     same step did not get out (and a channel the policy now takes instead of one given up)."""
     today = schedule.local_day(now)
     planned = list(step.messages_for(dossier, client, today))
+    # The e-mail says a 14-day letter comes today also when the letter went on the first try.
+    sent_letter = dossier.fourteen_day_letter if finishing else None
+    letter_follows = sent_letter is not None and sent_letter.step == step.step
+    if finishing:
+        planned = _still_to_send(dossier, step.step, planned)
     letter: FourteenDayLetter | None = None
     if any(_is_fourteen_day_letter(m) for m in planned):
         letter = dunning.fourteen_day_letter(
@@ -278,16 +283,7 @@ def _send_messages(
             # Nothing is in default yet: a 14-day letter may not be sent before the due date.
             planned = [m for m in planned if not _is_fourteen_day_letter(m)]
     planned = list(at_most_one_letter(planned))
-    # The 14-day letter the claim records; on a retry only when it is sent now (if it went out on
-    # the first try, its term runs from then), while the e-mail still says a letter comes today.
-    recorded_letter = letter
-    letter_follows = letter is not None
-    if finishing:
-        sent_letter = dossier.fourteen_day_letter
-        letter_follows = letter_follows or (sent_letter is not None and sent_letter.step == step.step)
-        planned = [m for m in planned if dossier.still_to_send(step.step, m.channel.value, m.template)]
-        if not any(_is_fourteen_day_letter(m) for m in planned):
-            recorded_letter = None
+    letter_follows = letter_follows or letter is not None
     household = _household_of(client, dossier, deps)
     if household is not None:
         # The payer gets the e-mail for every member at once (services/households.py); a letter
@@ -420,9 +416,9 @@ def _send_messages(
         for item in outgoing
     ]
     if finishing:
-        dossier.finish_step(step.step, claimed, then, at=now, actor=ACTOR, letter=recorded_letter)
+        dossier.finish_step(step.step, claimed, then, at=now, actor=ACTOR, letter=letter)
     else:
-        dossier.take_step(step.step, claimed, then, at=now, actor=ACTOR, letter=recorded_letter)
+        dossier.take_step(step.step, claimed, then, at=now, actor=ACTOR, letter=letter)
     if not deps.uow.claim(dossier):
         return ActionOutcome.ALREADY_CLAIMED
 
@@ -514,6 +510,28 @@ def _not_sent(
             actor=ACTOR,
         ),
     )
+
+
+def _still_to_send(dossier: Dossier, step: int, planned: list[StepMessage]) -> list[StepMessage]:
+    """What a retry of `step` sends: each message of it that did not go out, as claimed (the
+    policy may no longer plan it: a 14-day letter claimed but not posted counts as sent to its
+    conditions), then what the policy plans now that the step does not hold yet (the channel
+    taken instead of one given up)."""
+    again = [
+        StepMessage(Channel(m.channel), m.template)
+        for m in dossier.messages
+        if m.step == step
+        and m.awaits_retry
+        # A bounce reported meanwhile: that address is not written to again.
+        and not (m.channel == Channel.EMAIL.value and dossier.usable_email is None)
+    ]
+    known = {(m.channel, m.template) for m in again}
+    fresh = [
+        m
+        for m in planned
+        if (m.channel, m.template) not in known and dossier.still_to_send(step, m.channel.value, m.template)
+    ]
+    return again + fresh
 
 
 def _household_of(client: Client, dossier: Dossier, deps: ActionDeps) -> str | None:

@@ -55,14 +55,14 @@ class RefusingSms(FakeSmsSender):
 
 
 class FailingStore(FakeFileStore):
-    """S3 answers 500 on the first put of a copy of a sent message."""
+    """S3 answers 500 on the first put under `prefix` (a message's copy, a letter)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "sent/") -> None:
         super().__init__()
-        self.failures = 1
+        self.failures, self.prefix = 1, prefix
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
-        if key.startswith("sent/") and self.failures:
+        if key.startswith(self.prefix) and self.failures:
             self.failures -= 1
             raise ConnectionError("S3 answered 500")
         super().put(key, body, content_type)
@@ -201,3 +201,18 @@ def test_a_later_step_sent_again_reads_as_it_would_have_the_first_time() -> None
     letters = sorted(key for key in world.files.files if key.startswith("outbox/"))
     assert letters == sorted(key for key in clean.files.files if key.startswith("outbox/"))
     assert len(world.sms.sent) == len(clean.sms.sent) == 2
+
+
+def test_a_fourteen_day_letter_that_could_not_be_posted_goes_on_the_retry() -> None:
+    day_7 = local(2026, 6, 8, 9, 0)
+    world = clean_run(replace(CLUB, phone_contact=False))
+    world.files = FailingStore("outbox/")
+    with pytest.raises(StepUnfinished):
+        run_due_action(CLUB.client_id, "L-9", day_7, world.deps())
+    assert not any(key.startswith("outbox/") for key in world.files.files)
+    assert run_due_action(CLUB.client_id, "L-9", day_7, world.deps()) is ActionOutcome.SENT
+    assert len([key for key in world.files.files if key.startswith("outbox/")]) == 1
+    dossier = dossier_of(world)
+    assert dossier.fourteen_day_letter is not None and dossier.fourteen_day_letter.step == dossier.step
+    assert all(m.confirmed for m in dossier.messages if m.step == dossier.step)
+    assert len(world.mailer.sent) == 2 and len(world.sms.sent) == 2  # day 0 and day 7, once each
