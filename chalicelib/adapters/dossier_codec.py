@@ -98,6 +98,8 @@ def dossier_to_dict(dossier: Dossier) -> dict[str, Any]:
         "call_tasks": [_call_task_to_dict(t) for t in dossier.call_tasks],
         # Added with SES feedback; older items have none.
         "undeliverable_emails": list(dossier.undeliverable_emails),
+        # Added with steps a provider interrupted; older items have none.
+        "unfinished_step": dossier.unfinished_step,
         # Added with disputes per invoice and the dossier's own schedule; readers default them.
         "disputes": [_dispute_to_dict(d) for d in dossier.disputes],
         "waiting_for": _waiting_to_dict(dossier.waiting_for) if dossier.waiting_for else None,
@@ -307,6 +309,7 @@ def dossier_from_dict(data: dict[str, Any], version: int | None) -> Dossier:
         else None,
         call_tasks=tuple(_call_task_from_dict(t) for t in data.get("call_tasks", ())),
         undeliverable_emails=tuple(data.get("undeliverable_emails", ())),
+        unfinished_step=data.get("unfinished_step"),
         disputes=tuple(_dispute_from_dict(d) for d in data.get("disputes", ())),
         waiting_for=_waiting_from_dict(data["waiting_for"]) if data.get("waiting_for") else None,
         handover_declined_at=_dt(data.get("handover_declined_at")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 import zlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -436,6 +437,14 @@ class DynamoPaymentLinkRegistry:
         return LinkOwner(**data, household=household)
 
 
+def _error_code(error: PutError) -> str | None:
+    """DynamoDB's error code; None for an error without an answer (pynamodb's own
+    `cause_response_code` fails on those: their `response` is None)."""
+    response = getattr(error.cause, "response", None) or {}
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
 class DynamoUploadLedger:
     @staticmethod
     def _keys(client_id: str, key: str, etag: str) -> tuple[str, str]:
@@ -444,17 +453,30 @@ class DynamoUploadLedger:
     def claim(self, client_id: str, key: str, etag: str, now: datetime) -> Claim:
         pk, sk = self._keys(client_id, key, etag)
         stale_before = (now - CLAIM_LEASE).isoformat()
+        token = uuid.uuid4().hex
         try:
-            UploadItem(pk, sk, status="importing", claimed_at=now.isoformat()).save(
+            UploadItem(pk, sk, status="importing", claimed_at=now.isoformat(), claimed_by=token).save(
                 condition=UploadItem.pk.does_not_exist()
                 | ((UploadItem.status == "importing") & (UploadItem.claimed_at <= stale_before))
             )
         except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if _error_code(error) != "ConditionalCheckFailedException":
+                # No answer (a timeout, a lost response): the claim may have been written. If it
+                # was, every redelivery would find it held until the lease ends and the list would
+                # go to the dead letters unimported; the token says whether it is ours.
+                if self._held_by(pk, sk, token):
+                    return Claim.CLAIMED
                 raise
             held = UploadItem.get(pk, sk, consistent_read=True)
             return Claim.DONE if held.status in ("imported", "split") else Claim.BUSY
         return Claim.CLAIMED
+
+    @staticmethod
+    def _held_by(pk: str, sk: str, token: str) -> bool:
+        try:
+            return UploadItem.get(pk, sk, consistent_read=True).claimed_by == token
+        except UploadItem.DoesNotExist:
+            return False
 
     def complete(self, client_id: str, key: str, etag: str, summary: dict[str, Any]) -> None:
         pk, sk = self._keys(client_id, key, etag)

@@ -9,6 +9,7 @@ so Mollie retries). The API key never appears in a message: the client library p
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -30,6 +31,10 @@ PAYMENT_ID = re.compile(r"tr_[A-Za-z0-9]{1,64}")
 LINK_ID = re.compile(r"pl_[A-Za-z0-9]{1,64}")
 # Mollie gives a webhook 15 s; connect + read must stay well inside it.
 DEFAULT_TIMEOUT = (3, 8)
+# After our read timeout, the retry (SQS redelivers at once when the batch fails) may meet the
+# first request still running at Mollie: 409 for that Idempotency-Key. Waiting for it (about 4 s
+# in all) returns the link it made; failing at once spent every redelivery within a second.
+STILL_RUNNING_WAITS = (0.25, 0.5, 1.0, 2.0)
 PAGE_SIZE = 250
 
 
@@ -92,10 +97,12 @@ class MollieGateway:
         api_key_of: Callable[[str], str],
         api_endpoint: str | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._api_key_of = api_key_of
         self._api_endpoint = api_endpoint or ""
         self._timeout = timeout
+        self._sleep = sleep
         self.requests = 0  # API calls made (the webhook benchmark counts them)
 
     def _mollie(self, client: Client) -> MollieClient:
@@ -117,18 +124,23 @@ class MollieGateway:
         idempotency_key: str,
     ) -> CreatedPayment:
         mollie = self._mollie(client)
-        self.requests += 1
+        request = {
+            "amount": {"currency": "EUR", "value": to_mollie_value(amount_cents)},
+            "description": description,
+            "redirectUrl": redirect_url,
+            "webhookUrl": webhook_url,
+            "expiresAt": expires_at.isoformat(timespec="seconds"),
+        }
         with _mollie_errors(client.client_id):
-            link = mollie.payment_links.create(
-                {
-                    "amount": {"currency": "EUR", "value": to_mollie_value(amount_cents)},
-                    "description": description,
-                    "redirectUrl": redirect_url,
-                    "webhookUrl": webhook_url,
-                    "expiresAt": expires_at.isoformat(timespec="seconds"),
-                },
-                idempotency_key=idempotency_key,
-            )
+            for wait in (*STILL_RUNNING_WAITS, None):
+                self.requests += 1
+                try:
+                    link = mollie.payment_links.create(request, idempotency_key=idempotency_key)
+                    break
+                except ResponseError as error:
+                    if error.status != 409 or wait is None:
+                        raise
+                self._sleep(wait)
         return CreatedPayment(
             payment_id=link.id,
             checkout_url=str(link["_links"]["paymentLink"]["href"]),

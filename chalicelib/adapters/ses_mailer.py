@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters.aws_clients import client
+from chalicelib.adapters.send_refusals import SES_BUSY, SES_REFUSED, not_sent
 from chalicelib.services.ports import Email
 
 
@@ -35,7 +38,13 @@ class SesMailer:
         }
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
-        response = client("sesv2").send_email(**request)
+        try:
+            response = client("sesv2").send_email(**request)
+        except ClientError as error:
+            refusal = not_sent(error, "SES", busy=SES_BUSY, refused=SES_REFUSED)
+            if refusal is None:
+                raise
+            raise refusal from error
         return str(response["MessageId"])
 
 

@@ -141,6 +141,9 @@ class ClientItem(TableItem):
 class UploadItem(TableItem):
     status = UnicodeAttribute()
     claimed_at = UnicodeAttribute(null=True)
+    # Which invocation holds the claim (a random token): after a write whose answer was lost, it
+    # tells the invocation that wrote the claim from another one holding it.
+    claimed_by = UnicodeAttribute(null=True)
     body = UnicodeAttribute(null=True)
     shards = NumberSetAttribute(null=True)  # a split import's finished shards
 

@@ -46,6 +46,18 @@ class DossierNotFound(DebtflowError):
         super().__init__(f"client {client_id!r} has no dossier for debtor {debtor_id!r}")
 
 
+class StepUnfinished(DebtflowError):
+    """A provider did not take some messages of a dunning step: the dossier shows them as not
+    sent and is due again; raised so the action is delivered again soon (SQS) rather than at the
+    next sweep."""
+
+    def __init__(self, client_id: str, debtor_id: str, step: int, channels: list[str]) -> None:
+        super().__init__(f"step {step}: {', '.join(channels)} did not go out; it is tried again")
+        self.client_id = client_id
+        self.debtor_id = debtor_id
+        self.step = step
+
+
 class UploadInProgress(DebtflowError):
     """Another invocation holds the import of this file: the message must be retried later."""
 

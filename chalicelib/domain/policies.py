@@ -279,6 +279,20 @@ class Policy:
             name=FOLLOW_UP,
         )
 
+    def step_numbered(self, number: int) -> PolicyStep:
+        """A step a dossier took, by its number: one of the policy's, or a follow-up reminder."""
+        configured = next((s for s in self.steps if s.step == number), None)
+        if configured is not None:
+            return configured
+        return PolicyStep(
+            step=number,
+            day=self.follow_up.every_days,
+            action=Action.MESSAGE,
+            messages=self.follow_up.messages,
+            anchor=Anchor.PREVIOUS,
+            name=FOLLOW_UP,
+        )
+
     def due_at(self, opened_on: date, step: PolicyStep) -> datetime:
         """The moment a step counted from the dossier's start becomes due: 08:30 Amsterdam on its
         day, moved into the contact window (no Sundays or holidays; DOMAIN.md §8)."""

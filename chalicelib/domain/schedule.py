@@ -64,6 +64,8 @@ class Due(StrEnum):
     PAUSE_ENDED = "pause_ended"
     ARRANGEMENT = "arrangement"
     DUNNING_STEP = "dunning_step"
+    # A step whose messages a provider did not all take: what did not go out is sent now.
+    FINISH_STEP = "finish_step"
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def due_now(dossier: Dossier, client: Client, policy: Policy, now: datetime) -> 
     if dossier.status is Status.IN_ARRANGEMENT:
         return DueNow(Due.ARRANGEMENT)
     if dossier.accepts_dunning and dossier.due_cents > 0:
+        if dossier.unfinished_step is not None:
+            return DueNow(Due.FINISH_STEP, policy.step_numbered(dossier.unfinished_step))
         step = policy.next_step(dossier, client, local_day(now))
         at = _dunning_moment(dossier, client, policy, step, now)
         return DueNow(Due.DUNNING_STEP, step) if at <= now else DueNow(Due.NOT_YET)
@@ -152,6 +156,8 @@ def _status_timer(dossier: Dossier, client: Client, policy: Policy, now: datetim
         case Status.IN_ARRANGEMENT:
             return _arrangement_timer(dossier.arrangement, client, now)
         case Status.OPEN | Status.REMINDED if dossier.due_cents > 0:
+            if dossier.unfinished_step is not None:
+                return Schedule(now)
             step = policy.next_step(dossier, client, local_day(now))
             return Schedule(_dunning_moment(dossier, client, policy, step, now))
     return Schedule(None)

@@ -251,6 +251,9 @@ def _messages(dossier: Dossier, files: FileStore | None) -> list[dict[str, Any]]
                 "sent_at": m.sent_at.isoformat(),
                 "amount_cents": m.amount_cents,
                 "confirmed": m.confirmed,
+                # Why it did not go out (throttled, refused), and whether it was given up.
+                "not_sent": m.not_sent,
+                "failed": m.failed,
                 "feedback": m.feedback,
                 "copy_key": m.s3_key,
                 "copy": copy,

@@ -8,15 +8,21 @@ Timing. A step is due on its policy day at 08:30 Amsterdam and never outside the
 
 Exactly once? Not possible with SES or SNS (no idempotency key), so each step is *claimed* first:
 the dossier is saved as "step N taken" under optimistic locking, with every message of the step
-recorded unconfirmed; then the messages go out; then the providers' ids are recorded (confirmed).
-A redelivered action finds the step claimed (its next action moved on) and sends nothing.
+recorded unconfirmed; then the messages go out one by one, each recorded as sent (the provider's
+id, confirmed) before the next goes. A redelivered action finds the step claimed and sends nothing.
 
-Which way it errs: towards silence, never towards a second message.
-- Crash after the claim, before or during sending: the unsent messages stay unconfirmed on the
-  dossier (the client sees them as such); nothing is sent again automatically.
-- Crash after sending, before the confirmation is saved: the debtor got the message once; the
-  dossier shows it unconfirmed, without the provider's id. The retry sends nothing.
-tests/unit/test_dunning_engine.py proves both.
+Which way it errs: towards silence, never towards a second message, and never loses what
+provably did not go out.
+- The provider answers that it did not take a message (SES/SNS throttling, a refused address), or
+  its copy could not be kept before sending: nothing went out, so the message is marked not sent
+  (with the reason, on the dossier) and the step stays due; `StepUnfinished` makes SQS deliver the
+  action again, which sends what did not go out and nothing else. A message refused
+  `MAX_REFUSALS` times is given up (a refused e-mail address is not used again) and the retry
+  takes the channel the policy uses without it, e.g. the letter.
+- Crash after sending, before the confirmation is saved (or a lost answer): the debtor got the
+  message once, or maybe not; the dossier shows it unconfirmed, without the provider's id, and it
+  is never sent again. The messages after it were never tried: they stay due.
+tests/unit/test_dunning_engine.py and tests/unit/test_interrupted_steps.py prove these.
 
 Letters are written to S3 `outbox/<client>/<debtor>/<step>.pdf`: an S3 put of the same key is
 idempotent, so even a repeated put gives one letter. For a client whose letters the print-and-
@@ -39,6 +45,7 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.contact_window import next_contact_moment
 from chalicelib.domain.debtor_list import DebtorType
 from chalicelib.domain.dossier import Dossier, FourteenDayLetter, Planner, Schedule, SentMessage
+from chalicelib.domain.errors import StepUnfinished
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import (
     Action,
@@ -72,6 +79,7 @@ from chalicelib.services.ports import (
     FileStore,
     LetterRenderer,
     Mailer,
+    MessageNotSent,
     PaymentGateway,
     PaymentLinkRegistry,
     PersonalLinkStore,
@@ -196,6 +204,9 @@ def run_due_action(client_id: str, debtor_id: str, now: datetime, deps: ActionDe
         case schedule.Due.DUNNING_STEP:
             assert due.step is not None
             return _dunning_step(client, policy, dossier, due.step, then, now, deps)
+        case schedule.Due.FINISH_STEP:
+            assert due.step is not None
+            return _send_messages(client, dossier, due.step, then, now, deps, finishing=True)
     raise AssertionError(due)  # pragma: no cover
 
 
@@ -246,10 +257,24 @@ def charge_money_due(dossier: Dossier, client: Client, today: date, now: datetim
 
 
 def _send_messages(
-    client: Client, dossier: Dossier, step: PolicyStep, then: Planner, now: datetime, deps: ActionDeps
+    client: Client,
+    dossier: Dossier,
+    step: PolicyStep,
+    then: Planner,
+    now: datetime,
+    deps: ActionDeps,
+    *,
+    finishing: bool = False,
 ) -> ActionOutcome:
+    """Take the step and send its messages; `finishing`: send only what an earlier try of the
+    same step did not get out (and a channel the policy now takes instead of one given up)."""
     today = schedule.local_day(now)
     planned = list(step.messages_for(dossier, client, today))
+    # The e-mail says a 14-day letter comes today also when the letter went on the first try.
+    sent_letter = dossier.fourteen_day_letter if finishing else None
+    letter_follows = sent_letter is not None and sent_letter.step == step.step
+    if finishing:
+        planned = _still_to_send(dossier, step.step, planned)
     letter: FourteenDayLetter | None = None
     if any(_is_fourteen_day_letter(m) for m in planned):
         letter = dunning.fourteen_day_letter(
@@ -259,16 +284,24 @@ def _send_messages(
             # Nothing is in default yet: a 14-day letter may not be sent before the due date.
             planned = [m for m in planned if not _is_fourteen_day_letter(m)]
     planned = list(at_most_one_letter(planned))
+    letter_follows = letter_follows or letter is not None
     household = _household_of(client, dossier, deps)
     if household is not None:
         # The payer gets the e-mail for every member at once (services/households.py); a letter
         # stays the member's own (the 14-day letter of BW 6:96 lid 6 is per debtor).
         planned = [m for m in planned if m.channel is Channel.LETTER]
+        if not planned and finishing:
+            dossier.finish_step(step.step, [], then, at=now, actor=ACTOR)
+            return _claimed(deps, dossier, ActionOutcome.NOTHING_TO_DO)
         if not planned:
             dossier.take_step(step.step, [], then, step_name=step.name, at=now, actor=ACTOR)
             if not deps.uow.claim(dossier):
                 return ActionOutcome.ALREADY_CLAIMED
             return _send_to_household(client, household, step, now, deps)
+    if not planned and finishing:
+        # Everything went out meanwhile or was given up with no other channel left.
+        dossier.finish_step(step.step, [], then, at=now, actor=ACTOR)
+        return _claimed(deps, dossier, ActionOutcome.NOTHING_TO_DO)
     if not planned:
         dossier.skip_step(
             step.step,
@@ -294,7 +327,7 @@ def _send_messages(
     # The debtor's own page: amounts, paying, a plan or a dispute, without replying by e-mail.
     page_url = issue_personal_link(dossier, now, deps.personal_links, deps.public_api_url)
     base = f"{client.client_id}/{dossier.debtor_id}/{step.step}"
-    history = history_facts(dossier, today, language_of(client, dossier))
+    history = history_facts(dossier, today, language_of(client, dossier), step=step.step)
     outgoing: list[_Outgoing] = []
     for message in planned:
         if message.channel is Channel.EMAIL:
@@ -303,7 +336,7 @@ def _send_messages(
                 dossier,
                 message.template,
                 payment.checkout_url,
-                letter_follows=letter is not None,
+                letter_follows=letter_follows,
                 costs_reason=_costs_reason(client, dossier),
                 page_url=page_url,
                 **history,
@@ -372,55 +405,135 @@ def _send_messages(
             )
 
     # The claim: everything this step will send, recorded before anything leaves.
-    dossier.take_step(
-        step.step,
-        [
-            SentMessage(
-                step.step,
-                item.channel.value,
-                item.template,
-                now,
-                amount_cents,
-                payment.payment_id,
-                s3_key=item.key,
-            )
-            for item in outgoing
-        ],
-        then,
-        step_name=step.name,
-        at=now,
-        actor=ACTOR,
-        letter=letter,
-    )
+    claimed = [
+        SentMessage(
+            step.step,
+            item.channel.value,
+            item.template,
+            now,
+            amount_cents,
+            payment.payment_id,
+            s3_key=item.key,
+        )
+        for item in outgoing
+    ]
+    if finishing:
+        dossier.finish_step(step.step, claimed, then, at=now, actor=ACTOR, letter=letter)
+    else:
+        dossier.take_step(step.step, claimed, then, step_name=step.name, at=now, actor=ACTOR, letter=letter)
     if not deps.uow.claim(dossier):
         return ActionOutcome.ALREADY_CLAIMED
 
-    confirmed: list[tuple[str, str, str]] = []
-    for item in outgoing:
-        if item.pdf is not None:
-            deps.files.put(item.key, item.pdf, "application/pdf")
-            # With a print partner the letter is "sent" once handed over; its posting date
-            # follows in the partner's report (services/posting.py).
-            provider_id = (
-                deps.printer.hand_over(item.print_job, item.pdf) if item.print_job else f"s3://{item.key}"
-            )
-            confirmed.append((item.channel.value, item.template, provider_id))
-            continue
-        deps.files.put(item.key, item.copy.encode("utf-8"), "text/plain; charset=utf-8")
-        if item.whatsapp is not None and item.sms is not None:
-            confirmed.append(
-                (item.channel.value, item.template, _whatsapp_or_sms(deps, item.whatsapp, item.sms))
-            )
-        elif item.sms is not None:
-            confirmed.append((item.channel.value, item.template, deps.sms.send(item.sms)))
-        elif item.email is not None:
-            message_id = deps.mailer.send(item.email)
-            remember_email(deps, dossier, step.step, item.channel.value, message_id, now)
-            confirmed.append((item.channel.value, item.template, message_id))
-    confirm(deps, dossier.client_id, dossier.debtor_id, step.step, confirmed, now)
+    _send_one_by_one(deps, dossier, step.step, outgoing, now)
     if household is not None:
         return _send_to_household(client, household, step, now, deps)
     return ActionOutcome.SENT
+
+
+def _send_one_by_one(
+    deps: ActionDeps, dossier: Dossier, step: int, outgoing: list[_Outgoing], now: datetime
+) -> None:
+    """Send the claimed messages, each recorded as sent before the next goes: a retry then sends
+    only what did not go out. A message the provider did not take (or whose copy could not be
+    kept) is marked not sent and the step left due again; StepUnfinished then asks for the retry."""
+    interrupted: list[str] = []
+    for index, item in enumerate(outgoing):
+        try:
+            provider_id = _hand_over(deps, item)
+            if item.email is not None:
+                remember_email(deps, dossier, step, item.channel.value, provider_id, now)
+            confirm(
+                deps,
+                dossier.client_id,
+                dossier.debtor_id,
+                step,
+                [(item.channel.value, item.template, provider_id)],
+                now,
+            )
+        except MessageNotSent as refusal:
+            interrupted.append(item.channel.value)
+            _not_sent(deps, dossier, step, item, refusal, now)
+        except Exception:
+            # Whether this one left is unknown (it stays claimed: silence, never twice); those
+            # after it were never handed to anyone and stay due.
+            for later in outgoing[index + 1 :]:
+                _not_sent(
+                    deps,
+                    dossier,
+                    step,
+                    later,
+                    MessageNotSent("not tried: an error came first", refused=False),
+                    now,
+                )
+            raise
+    if interrupted:
+        raise StepUnfinished(dossier.client_id, dossier.debtor_id, step, interrupted)
+
+
+def _hand_over(deps: ActionDeps, item: _Outgoing) -> str:
+    """Keep the copy, then hand the message to its provider; its id."""
+    if item.pdf is not None:
+        _keep(deps, item.key, item.pdf, "application/pdf")
+        # With a print partner the letter is "sent" once handed over; its posting date
+        # follows in the partner's report (services/posting.py).
+        return deps.printer.hand_over(item.print_job, item.pdf) if item.print_job else f"s3://{item.key}"
+    _keep(deps, item.key, item.copy.encode("utf-8"), "text/plain; charset=utf-8")
+    if item.whatsapp is not None and item.sms is not None:
+        return _whatsapp_or_sms(deps, item.whatsapp, item.sms)
+    if item.sms is not None:
+        return deps.sms.send(item.sms)
+    assert item.email is not None
+    return deps.mailer.send(item.email)
+
+
+def _keep(deps: ActionDeps, key: str, body: bytes, content_type: str) -> None:
+    try:
+        deps.files.put(key, body, content_type)
+    except Exception as error:
+        # Whatever the store raised, nothing was handed to a provider yet: the message stays due.
+        raise MessageNotSent(
+            f"its copy could not be kept ({type(error).__name__}); it is tried again", refused=False
+        ) from error
+
+
+def _not_sent(
+    deps: ActionDeps, dossier: Dossier, step: int, item: _Outgoing, refusal: MessageNotSent, now: datetime
+) -> None:
+    deps.uow.change(
+        dossier.client_id,
+        dossier.debtor_id,
+        lambda fresh: fresh.message_not_sent(
+            step,
+            item.channel.value,
+            item.template,
+            reason=refusal.reason,
+            refused=refusal.refused,
+            at=now,
+            actor=ACTOR,
+        ),
+    )
+
+
+def _still_to_send(dossier: Dossier, step: int, planned: list[StepMessage]) -> list[StepMessage]:
+    """What a retry of `step` sends: each message of it that did not go out, as claimed (the
+    policy may no longer plan it: a 14-day letter claimed but not posted counts as sent to its
+    conditions), then what the policy plans now that the step does not hold yet (the channel
+    taken instead of one given up)."""
+    again = [
+        StepMessage(Channel(m.channel), m.template)
+        for m in dossier.messages
+        if m.step == step
+        and m.awaits_retry
+        # A bounce reported meanwhile: that address is not written to again.
+        and not (m.channel == Channel.EMAIL.value and dossier.usable_email is None)
+    ]
+    known = {(m.channel, m.template) for m in again}
+    fresh = [
+        m
+        for m in planned
+        if (m.channel, m.template) not in known and dossier.still_to_send(step, m.channel.value, m.template)
+    ]
+    return again + fresh
 
 
 def _household_of(client: Client, dossier: Dossier, deps: ActionDeps) -> str | None:

@@ -197,6 +197,8 @@ def handover_file(
                 "amount_cents": m.amount_cents,
                 "provider_id": m.provider_id,
                 "confirmed": m.confirmed,
+                # A message given up never reached the debtor; the agency must not count on it.
+                "failed": m.failed,
                 "s3_key": m.s3_key,
             }
             for m in dossier.messages
@@ -283,6 +285,7 @@ def summary_letter(client: Client, export: dict[str, Any]) -> Letter:
     lines += ["", "Berichten aan de debiteur en de opdrachtgever:"]
     lines += [
         f"- {_nl_moment(m['sent_at'])} {_CHANNEL_NL.get(m['channel'], m['channel'])}: {m['template']}"
+        + (" (niet verstuurd)" if m.get("failed") else "")
         for m in export["messages"]
     ]
     lines += ["", "Verloop van het dossier:"]

@@ -99,7 +99,7 @@ def letter_for(client: Client, dossier: Dossier, occasion: LetterOccasion) -> Le
     language = language_of(client, dossier)
     facts: dict[str, Any] = {
         **dossier_facts(client, dossier),
-        **history_facts(dossier, occasion.posted_on, language),
+        **history_facts(dossier, occasion.posted_on, language, step=occasion.step),
         "payment_url": occasion.payment_url,
         "page_url": occasion.page_url,
     }

@@ -125,12 +125,13 @@ def kind_of_step(templates: Iterable[str]) -> str:
     return "reminder"
 
 
-def history_facts(dossier: Dossier, today: date, language: str) -> dict[str, Any]:
-    """What was really sent to the debtor before today's step, so a message says "second" only
-    when it is, and counts the real days since the last one."""
+def history_facts(dossier: Dossier, today: date, language: str, *, step: int | None = None) -> dict[str, Any]:
+    """What was really sent to the debtor before today's step (`step`, when a retry sends what
+    did not go out of it), so a message says "second" only when it is, and counts the real days
+    since the last one. A message given up never reached the debtor."""
     by_step: dict[int, list[SentMessage]] = {}
     for message in dossier.messages:
-        if message.channel in DEBTOR_CHANNELS:
+        if message.channel in DEBTOR_CHANNELS and message.step != step and not message.failed:
             by_step.setdefault(message.step, []).append(message)
     steps = sorted(by_step.values(), key=lambda sent: min(m.sent_at for m in sent))
     if not steps:

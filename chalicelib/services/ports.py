@@ -190,9 +190,20 @@ class Email:
     attachments: tuple[Attachment, ...] = ()
 
 
+class MessageNotSent(Exception):
+    """The provider answered that it did not take the message, so nothing went out: it throttled
+    the request (`refused` False: try again soon) or refused the message (`refused` True: the
+    address or the content; a retry may not cure it). `reason` is shown to the client."""
+
+    def __init__(self, reason: str, *, refused: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.refused = refused
+
+
 class Mailer(Protocol):
     def send(self, email: Email) -> str:
-        """Hand the e-mail to the provider; returns its message id."""
+        """Hand the e-mail to the provider; returns its message id, or raises MessageNotSent."""
         ...
 
 
@@ -309,7 +320,7 @@ class Sms:
 
 class SmsSender(Protocol):
     def send(self, sms: Sms) -> str:
-        """Hand the text to the provider; returns its message id."""
+        """Hand the text to the provider; returns its message id, or raises MessageNotSent."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -70,6 +71,46 @@ def test_the_same_idempotency_key_gives_the_same_link(mollie: MollieEmulator, ga
         idempotency_key="same",
     )
     assert again.payment_id == first and len(mollie.payment_links_of(KEY)) == 1
+
+
+def create(gateway: MollieGateway, mollie: MollieEmulator, key: str) -> str:
+    return gateway.create_payment_link(
+        CLUB,
+        amount_cents=9_250,
+        description="Voetbalvereniging De Zwaluwen - 2026-0102",
+        redirect_url=CLUB.redirect_url,
+        webhook_url="http://127.0.0.1:9/webhooks/mollie/vv-de-zwaluwen",
+        expires_at=mollie.now() + timedelta(days=30),
+        idempotency_key=key,
+    ).payment_id
+
+
+def test_a_retry_that_meets_the_timed_out_request_still_running_gets_its_link(
+    mollie: MollieEmulator,
+) -> None:
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        time.sleep(seconds)
+
+    gateway = MollieGateway(lambda name: KEY, api_endpoint=mollie.base_url, timeout=(2, 0.3), sleep=sleep)
+    mollie.delay_next(1, 0.8)
+    with pytest.raises(PaymentProviderUnavailable, match="could not be reached"):
+        create(gateway, mollie, "step1")
+    # The redelivered action asks again at once: Mollie is still making the first link (409).
+    link = create(gateway, mollie, "step1")
+    assert waited  # it waited for the first request instead of failing
+    assert [pl["id"] for pl in mollie.payment_links_of(KEY)] == [link]
+
+
+def test_a_key_that_stays_busy_is_unavailable_after_a_bounded_wait(mollie: MollieEmulator) -> None:
+    waited: list[float] = []
+    gateway = MollieGateway(lambda name: KEY, api_endpoint=mollie.base_url, sleep=waited.append)
+    mollie.fail_next(5, 409)
+    with pytest.raises(PaymentProviderUnavailable, match="HTTP 409"):
+        create(gateway, mollie, "busy")
+    assert sum(waited) < 5 and len(waited) == 4
 
 
 @pytest.mark.parametrize(

@@ -44,28 +44,9 @@ def test_every_event_twice_and_shuffled_ends_as_a_clean_run(
     assert differences(clean, replayed) == []
 
 
-# Found by this matrix and not fixed yet (each xfail is strict: fixing one makes its test fail
-# until the mark goes). The dunning step is claimed before its messages go out and a failed
-# channel fails the whole action, so:
-# - a send SES refuses (throttle, reject) or an S3 failure after the send (the copy in sent/)
-#   leaves that reminder unsent for good: the claim errs on the side of silence even where the
-#   refusal proves nothing went out;
-# - an SMS refused after the same action's e-mail went out makes the retry send the e-mail again
-#   and never the SMS.
-KNOWN_GAPS = {
-    "S3 500": "an S3 failure while keeping the sent copy leaves two reminders unsent",
-    "SES throttled": "a throttled SendEmail is not retried: two reminders never go out",
-    "SES rejects": "a rejected SendEmail leaves two reminders unsent and unmarked",
-    "SNS throttled": "a throttled SMS makes the retry send the e-mail twice and the SMS never",
-    "SNS rejects": "a rejected SMS makes the retry send the e-mail twice and the SMS never",
-    # Seen: after a lost response to the import's first write, debtor 10001 had no payment link
-    # when the story reached the webhook (cause not yet traced).
-    "DynamoDB write, response lost": "a lost write response while importing leaves the payer without a link",
-    # Seen once the debtor's page, the client counters and the lists work were merged together (it
-    # passed on each alone): a Mollie timeout during the day-0 actions leaves one dossier open
-    # with its two reminders unsent and different payment-link amounts (cause not yet traced).
-    "Mollie timeout": "a Mollie timeout during the day-0 actions leaves a dossier unreminded",
-}
+# Faults this matrix found and the product does not survive yet; each xfail is strict, so fixing
+# one makes its test fail until its entry goes. Empty: every fault at every step ends as a clean run.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def marked(fault: Fault) -> object:

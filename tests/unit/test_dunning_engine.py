@@ -47,10 +47,13 @@ def test_a_crash_after_sending_never_sends_the_message_twice() -> None:
     now = local(2026, 6, 1, 9, 0)
     with pytest.raises(TimeoutError):
         run_due_action(CLUB.client_id, "L-9", now, world.deps())
-    # SQS redelivers the action: the step is claimed, nothing goes out again.
+    # SQS redelivers the action: the e-mail is claimed and not sent again; the SMS after it was
+    # never tried, so it goes now.
     world.mailer = FakeMailer()
-    assert run_due_action(CLUB.client_id, "L-9", now, world.deps()) is ActionOutcome.NOT_DUE
+    assert run_due_action(CLUB.client_id, "L-9", now, world.deps()) is ActionOutcome.SENT
     assert world.mailer.sent == []
+    assert [s.to for s in world.sms.sent] == ["+31622334455"]
+    assert run_due_action(CLUB.client_id, "L-9", now, world.deps()) is ActionOutcome.NOT_DUE
     dossier = world.dossiers.get(CLUB.client_id, "L-9")
     assert dossier is not None
     email = next(m for m in dossier.messages if m.channel == "email")
@@ -75,6 +78,9 @@ def test_a_failed_confirmation_save_sends_nothing_again() -> None:
     with pytest.raises(ConnectionError):
         run_due_action(CLUB.client_id, "L-9", now, world.deps())
     world.dossiers.save = original_save  # type: ignore[method-assign]
+    # The e-mail went out, unrecorded: never again. The SMS after it was never tried: it goes.
+    assert len(world.mailer.sent) == 1 and world.sms.sent == []
+    assert run_due_action(CLUB.client_id, "L-9", now, world.deps()) is ActionOutcome.SENT
     assert run_due_action(CLUB.client_id, "L-9", now, world.deps()) is ActionOutcome.NOT_DUE
     assert len(world.mailer.sent) == 1 and len(world.sms.sent) == 1
 

@@ -53,6 +53,9 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.reversals import ReversedDebit
 
 OVERPAID_FLAG = "overpaid"
+# A message the provider refused this many times is given up: a refusal may be passing (a sending
+# quota, an address SES briefly suppressed), so it is tried again, but never without end.
+MAX_REFUSALS = 3
 # Costs are dated by the day the debtor sees, which is the Dutch day.
 _AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -103,6 +106,9 @@ class Dossier:
     handover_declined_at: datetime | None = None
     # Every change of the collection costs, dated and per 14-day letter (see `CostCharge`).
     cost_charges: tuple[CostCharge, ...] = ()
+    # A dunning step some of whose messages a provider did not take (see `message_not_sent`): it is
+    # due again until a retry sends what did not go out.
+    unfinished_step: int | None = None
     version: int | None = None
     new_events: list[AuditEvent] = field(default_factory=list)
 
@@ -207,8 +213,13 @@ class Dossier:
         """When the debtor was contacted, one moment per dunning step or call (for the contact
         budget: about 6 moments a month over all channels, DOMAIN.md §11)."""
         debtor_channels = ("email", "sms", "letter", "whatsapp")
-        moments = {(m.step, m.sent_at) for m in self.messages if m.channel in debtor_channels}
-        moments |= {(t.step, t.created_at) for t in self.call_tasks}
+        # A step's first try is its moment (a message sent again later is the same contact); a
+        # message given up never reached the debtor.
+        steps: dict[int, datetime] = {}
+        for m in self.messages:
+            if m.channel in debtor_channels and not m.failed:
+                steps[m.step] = min(steps.get(m.step, m.sent_at), m.sent_at)
+        moments = set(steps.items()) | {(t.step, t.created_at) for t in self.call_tasks}
         return sorted(at for _, at in moments)
 
     # --- the audit trail and the transition table ---------------------------------------------
@@ -440,6 +451,104 @@ class Dossier:
             self.record_fourteen_day_letter(letter, at=at, actor=actor)
         self._schedule(then(self), at=at, actor=actor)
 
+    def still_to_send(self, step: int, channel: str, template: str) -> bool:
+        """Whether a message of `step` on `channel` is yet to go out: the step never recorded it,
+        or the provider did not take it and it was not given up."""
+        recorded = [m for m in self.messages if (m.step, m.channel, m.template) == (step, channel, template)]
+        return not recorded or any(m.awaits_retry for m in recorded)
+
+    def message_not_sent(
+        self, step: int, channel: str, template: str, *, reason: str, refused: bool, at: datetime, actor: str
+    ) -> bool:
+        """The message of (step, channel, template) provably did not go out (throttled, refused, its
+        copy not kept): the step stays unfinished and is due again now, so a retry sends it and only
+        it. A message refused `MAX_REFUSALS` times is given up: marked failed with the reason, a
+        refused e-mail address is not used again, and the retry takes the channel the policy uses
+        without it (an SMS, the letter). Returns True when the message was given up."""
+        message = next(
+            (
+                m
+                for m in self.messages
+                if (m.step, m.channel, m.template) == (step, channel, template)
+                and not m.confirmed
+                and not m.failed
+            ),
+            None,
+        )
+        if message is None:
+            return False
+        refusals = message.refusals + (1 if refused else 0)
+        failed = refusals >= MAX_REFUSALS
+        self.messages = tuple(
+            replace(m, not_sent=reason, refusals=refusals, failed=failed) if m is message else m
+            for m in self.messages
+        )
+        self._note(
+            "message_failed" if failed else "message_not_sent",
+            at=at,
+            actor=actor,
+            reason=reason,
+            step=step,
+            channel=channel,
+            template=template,
+            refusals=refusals,
+        )
+        if failed and channel == "email" and self.debtor.email:
+            self.reject_email_address(
+                self.debtor.email,
+                at=at,
+                actor=actor,
+                reason=f"the e-mail was refused {refusals} times: {reason}",
+            )
+        self.unfinished_step = step
+        self._wake(at=at, actor=actor)
+        return failed
+
+    def finish_step(
+        self,
+        step: int,
+        messages: Sequence[SentMessage],
+        then: Planner,
+        *,
+        at: datetime,
+        actor: str,
+        letter: FourteenDayLetter | None = None,
+    ) -> None:
+        """The claim of what an unfinished step still sends: each message that did not go out is
+        claimed again in its place (its refusals counted on), a channel taken instead of one given
+        up is added; then the step after it is planned. A redelivered retry finds it claimed."""
+        for message in messages:
+            earlier = next(
+                (
+                    m
+                    for m in self.messages
+                    if (m.step, m.channel, m.template) == (message.step, message.channel, message.template)
+                    and m.awaits_retry
+                ),
+                None,
+            )
+            if earlier is None:
+                self.record_message(message, actor=actor)
+                continue
+            again = replace(message, refusals=earlier.refusals)
+            self.messages = tuple(again if m is earlier else m for m in self.messages)
+            self._note(
+                "message_sent_again",
+                at=message.sent_at,
+                actor=actor,
+                reason=f"dunning step {step}: the first try did not go out ({earlier.not_sent})",
+                step=step,
+                channel=message.channel,
+                template=message.template,
+                amount_cents=message.amount_cents,
+                payment_id=message.payment_id,
+            )
+        if letter is not None:
+            self.record_fourteen_day_letter(letter, at=at, actor=actor)
+        self.unfinished_step = None
+        self._note("step_finished", at=at, actor=actor, reason=f"dunning step {step}", step=step)
+        self._schedule(then(self), at=at, actor=actor)
+
     def skip_step(
         self, step: int, then: Planner, *, step_name: str, at: datetime, actor: str, reason: str
     ) -> None:
@@ -606,7 +715,10 @@ class Dossier:
 
         def matches(m: SentMessage) -> bool:
             return (
-                (m.step, m.channel) == (step, channel) and template in (None, m.template) and not m.confirmed
+                (m.step, m.channel) == (step, channel)
+                and template in (None, m.template)
+                and not m.confirmed
+                and not m.failed
             )
 
         self.messages = tuple(

@@ -82,6 +82,17 @@ class SentMessage:
     feedback: str | None = None
     # A letter: the day the print partner reports having posted it (None until it does).
     posted_on: date | None = None
+    # Nothing went out: the provider throttled or refused it, or its copy could not be kept (the
+    # reason, as the client sees it). A retry of the step sends it again, unless `failed`.
+    not_sent: str | None = None
+    # How often the provider refused it (throttling does not count): see `MAX_REFUSALS`.
+    refusals: int = 0
+    # Given up after too many refusals: the channel failed for this step, for the reason above.
+    failed: bool = False
+
+    @property
+    def awaits_retry(self) -> bool:
+        return self.not_sent is not None and not self.failed and not self.confirmed
 
 
 @dataclass(frozen=True)
