@@ -376,3 +376,41 @@ def test_the_login_cookie_or_a_bearer_token_names_the_caller_where_no_gateway_au
     for headers in ({}, {"cookie": f"{LOGIN_COOKIE}={forged(token)}"}, {"authorization": "Bearer x.y.z"}):
         with pytest.raises(NotSignedIn):
             caller_of_request(SimpleNamespace(headers=headers))
+
+
+def test_the_owner_settles_a_dispute_from_the_form_on_the_dossier_page(pipeline: Pipeline) -> None:
+    from tests.e2e.test_management_routes import dispute_smits_second_invoice
+
+    dispute_smits_second_invoice(pipeline)
+    pipeline.now = DAY_0 + timedelta(days=2)
+    browser = signed_in(pipeline)
+    html = text(browser.get(f"/dashboard/{A}/dossiers/10003"))
+    assert 'name="invoice" value="2026-0431" checked' in html
+
+    answer = browser.post(
+        f"/dashboard/{A}/dossiers/10003/dispute",
+        [("csrf", browser.csrf(html)), ("invoice", "2026-0431"), ("decision", "credit"), ("note", "klopt")],
+    )
+
+    assert answer.headers["Location"].endswith("?done=dispute")
+    smit = pipeline.dossier("10003")
+    assert smit.invoices["2026-0431"].open_cents == 0 and not smit.open_disputes
+    assert "Bezwaar afhandelen</button>" not in text(browser.get(f"/dashboard/{A}/dossiers/10003"))
+
+
+def test_the_owner_agrees_an_arrangement_and_sees_its_schedule(pipeline: Pipeline) -> None:
+    pipeline.upload()
+    pipeline.import_uploads()
+    pipeline.sweep_and_act(DAY_0)
+    browser = signed_in(pipeline)
+    csrf = browser.csrf(text(browser.get(f"/dashboard/{A}/dossiers/10003")))
+
+    answer = browser.post(f"/dashboard/{A}/dossiers/10003/arrangement", {"csrf": csrf, "installments": "3"})
+
+    assert answer.headers["Location"].endswith("?done=arrangement")
+    smit = pipeline.dossier("10003")
+    assert smit.status is Status.IN_ARRANGEMENT and smit.arrangement is not None
+    html = text(browser.get(answer.headers["Location"]))
+    assert "<h2>Schema van de regeling</h2>" in html
+    for installment in smit.arrangement.installments:
+        assert format_eur(installment.amount_cents) in html
