@@ -71,13 +71,19 @@ def signed_in_caller() -> Caller:
 
 def caller_of_request(request: Any) -> Caller:
     """The caller named by the request's Bearer token, or else by its login cookie."""
-    from chalicelib.adapters.login_tokens import InvalidLogin
     from chalicelib.web.forms import cookies
 
     headers = getattr(request, "headers", None) or {}
     scheme, _, token = (headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         token = cookies(request).get(LOGIN_COOKIE, "")
+    return caller_of_token(token)
+
+
+def caller_of_token(token: str) -> Caller:
+    """The verified user behind an ID token, or NotSignedIn (401)."""
+    from chalicelib.adapters.login_tokens import InvalidLogin
+
     if not token.strip():
         raise NotSignedIn("sign in first")
     try:

@@ -44,7 +44,7 @@ from chalicelib.domain.errors import (
     UnknownClient,
 )
 from chalicelib.domain.schedule import local_day
-from chalicelib.routes.client_api import LOGIN_COOKIE, caller_of_request
+from chalicelib.routes.client_api import LOGIN_COOKIE, caller_of_request, caller_of_token
 from chalicelib.web import forms, pages, signing
 from chalicelib.web.dashboard_view import (
     FILTER_NAMES,
@@ -225,10 +225,14 @@ def login() -> Response:
     email = forms.first(fields, "email")[:254]
     password = (fields.get("password") or [""])[0][:256]
     token = bootstrap.sign_in().id_token(email, password)
-    if token is None:
+    try:
+        # Checked like every later request: a user of no client or role opens nothing.
+        caller = caller_of_token(token) if token else None
+    except NotSignedIn:
+        caller = None
+    if token is None or caller is None:
         logger.info("dashboard sign-in refused")
         return _render("dashboard_login.html", 401, caller=None, base="", failed=True, again=False)
-    caller = bootstrap.login_verifier().caller(token)
     # The cookie lives as long as the token it holds; the token's expiry is checked on every
     # request against the real time, as the verifier does.
     expires = jwt.decode(token, options={"verify_signature": False})["exp"]

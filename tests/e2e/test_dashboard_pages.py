@@ -414,3 +414,24 @@ def test_the_owner_agrees_an_arrangement_and_sees_its_schedule(pipeline: Pipelin
     assert "<h2>Schema van de regeling</h2>" in html
     for installment in smit.arrangement.installments:
         assert format_eur(installment.amount_cents) in html
+
+
+def test_a_user_of_no_client_cannot_sign_in(pipeline: Pipeline) -> None:
+    import boto3
+
+    cognito = boto3.client("cognito-idp", region_name="eu-west-1")
+    cognito.admin_create_user(
+        UserPoolId=pipeline.login.pool_id, Username="los@nergens.example", MessageAction="SUPPRESS"
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pipeline.login.pool_id,
+        Username="los@nergens.example",
+        Password="Los-Passw0rd-1",
+        Permanent=True,
+    )
+    browser = Dashboard(pipeline)
+
+    answer = browser.sign_in("los@nergens.example", "Los-Passw0rd-1")
+
+    assert answer.status_code == 401
+    assert LOGIN_COOKIE not in browser.jar
