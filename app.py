@@ -15,6 +15,7 @@ from chalicelib import aws_events, bootstrap, mollie_webhook
 from chalicelib.adapters import metrics
 from chalicelib.log_setup import one_line_per_record, quiet_third_party_loggers
 from chalicelib.routes.client_api import client_api
+from chalicelib.web.dashboard_routes import dashboard_pages
 from chalicelib.web.debtor_routes import debtor_pages
 
 # Chalice would add its own plain-text handler to the "debtflow" logger beside powertools' JSON
@@ -25,6 +26,8 @@ app = Chalice(app_name="debtflow", configure_logs=False)
 mollie_webhook.register(app)
 # The debtor's own page (server-rendered, public, reached through the personal link).
 app.register_blueprint(debtor_pages)
+# The client's dashboard as pages (sign-in with a cookie, overview, list, dossier, decisions).
+app.register_blueprint(dashboard_pages)
 # The client's API (login, reads, decisions) lives in its own module.
 app.register_blueprint(client_api)
 logger = Logger(service="debtflow")

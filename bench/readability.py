@@ -175,6 +175,13 @@ def page_texts() -> dict[str, str]:
         rendered[f"page:{heading.removesuffix('_title')}"] = pages.render(
             "notice.html", "nl", "debtor", root="", heading=t[heading], text=t[text]
         )
+    # The client's dashboard: its sentences (what a treasurer reads as text, not the table labels).
+    dashboard = pages.texts("dashboard")["nl"]
+    rendered["page:dashboard"] = " ".join(
+        text.format(status="Betaald", date="9 december 2026", role="eigenaar", days=30, count=5)
+        for text in dashboard.values()
+        if text.endswith(".")
+    )
     return rendered
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         PersonalLinkStore,
         SecretStore,
         SentEmailIndex,
+        SignIn,
         SmsSender,
         UploadLedger,
         WhatsAppSender,
@@ -206,6 +207,15 @@ def login_verifier() -> LoginVerifier:
     return LoginVerifier(config.login_issuer, config.login_app_client_id, PoolKeys(config.login_jwks_url))
 
 
+@cache
+def sign_in() -> SignIn:
+    """The dashboard's sign-in: Cognito's USER_PASSWORD_AUTH for the pool's app client."""
+    from chalicelib.adapters.aws_clients import LazyClient, client
+    from chalicelib.adapters.cognito_sign_in import CognitoSignIn
+
+    return CognitoSignIn(LazyClient(lambda: client("cognito-idp")), settings().login_app_client_id)
+
+
 def import_deps() -> ImportDeps:
     from chalicelib.adapters.s3_chunks import S3ChunkStore, SqsChunkQueue
     from chalicelib.adapters.s3_list_digests import S3ListDigests
@@ -350,6 +360,7 @@ def reset() -> None:
         page_signing_key,
         client_views,
         login_verifier,
+        sign_in,
         client,
     ):
         factory.cache_clear()

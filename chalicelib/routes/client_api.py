@@ -29,6 +29,9 @@ client_api = Blueprint(__name__)
 JSON = ["application/json"]
 # A refused token is cached by API Gateway like an accepted one: both for five minutes.
 LOGIN_CACHE_SECONDS = 300
+# The dashboard's pages keep the verified Cognito ID token in this cookie (HttpOnly, Secure,
+# SameSite=Lax): a browser cannot send the Authorization header on a link or a form.
+LOGIN_COOKIE = "dfd"
 
 
 @client_api.authorizer(ttl_seconds=LOGIN_CACHE_SECONDS)
@@ -50,14 +53,43 @@ def client_login(auth_request: AuthRequest) -> AuthResponse:
 
 
 def signed_in_caller() -> Caller:
-    """The verified caller of this request, or NotSignedIn (401)."""
+    """The verified caller of this request, or NotSignedIn (401).
+
+    Behind the gateway's authorizer, its verdict. A route without it (the dashboard's pages, and
+    any client route a browser opens from them) verifies here, with the same verifier, the
+    `Authorization: Bearer` token or else the dashboard's login cookie."""
     request = client_api.current_request
     context = request.context if request is not None else {}
     verified = context.get("authorizer") if isinstance(context, dict) else None
+    if verified is None:
+        return caller_of_request(request)
     if not isinstance(verified, dict) or "client_id" not in verified or "refused" in verified:
         reason = verified.get("refused") if isinstance(verified, dict) else None
         raise NotSignedIn(f"sign in first: {reason}" if reason else "sign in first")
     return Caller(user=verified["user"], client_id=verified["client_id"], role=Role(verified["role"]))
+
+
+def caller_of_request(request: Any) -> Caller:
+    """The caller named by the request's Bearer token, or else by its login cookie."""
+    from chalicelib.web.forms import cookies
+
+    headers = getattr(request, "headers", None) or {}
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        token = cookies(request).get(LOGIN_COOKIE, "")
+    return caller_of_token(token)
+
+
+def caller_of_token(token: str) -> Caller:
+    """The verified user behind an ID token, or NotSignedIn (401)."""
+    from chalicelib.adapters.login_tokens import InvalidLogin
+
+    if not token.strip():
+        raise NotSignedIn("sign in first")
+    try:
+        return bootstrap.login_verifier().caller(token.strip())
+    except InvalidLogin as refused:
+        raise NotSignedIn(f"sign in first: {refused}") from refused
 
 
 def own_client(client_id: str, debtor_id: str | None = None) -> Caller:
@@ -84,11 +116,20 @@ def json_body() -> Any:
     return request.json_body if request is not None else None
 
 
-def client_route(path: str, methods: list[str]) -> Callable[[Callable[..., Response]], Any]:
-    """A route behind the client login, with domain errors mapped to answers."""
+def client_route(
+    path: str, methods: list[str], *, browser: bool = False
+) -> Callable[[Callable[..., Response]], Any]:
+    """A route behind the client login, with domain errors mapped to answers.
+
+    `browser=True` for a GET the dashboard's pages link to (a download): API Gateway refuses a
+    request without the Authorization header before any authorizer runs, so such a route has no
+    gateway authorizer and `signed_in_caller()` verifies the Bearer token or the login cookie
+    itself. Decisions keep the gateway authorizer; the pages post their own forms."""
 
     def register(view: Callable[..., Response]) -> Any:
-        kwargs: dict[str, Any] = {"methods": methods, "authorizer": client_login}
+        kwargs: dict[str, Any] = {"methods": methods}
+        if not browser:
+            kwargs["authorizer"] = client_login
         if "POST" in methods:
             kwargs["content_types"] = JSON
         return client_api.route(path, **kwargs)(answers_domain_errors(view))

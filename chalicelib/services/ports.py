@@ -477,3 +477,12 @@ class WhatsAppSender(Protocol):
     def send(self, message: WhatsAppMessage) -> str:
         """Hand the message to WhatsApp; returns its message id, or raises WhatsAppNotDelivered."""
         ...
+
+
+class SignIn(Protocol):
+    """The dashboard's sign-in with e-mail and password (Cognito's USER_PASSWORD_AUTH)."""
+
+    def id_token(self, email: str, password: str) -> str | None:
+        """The user's ID token, or None when the e-mail and password do not open an account
+        (unknown, wrong, or a user who must still set a password): the caller never learns which."""
+        ...

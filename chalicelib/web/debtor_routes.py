@@ -62,8 +62,7 @@ ERROR_PAGE_STATUS: dict[type[DebtflowError], int] = {
 
 
 def _root() -> str:
-    """The path the API is served under (a stage prefix such as /api), from PUBLIC_API_URL."""
-    return urlparse(bootstrap.settings().public_api_url).path.rstrip("/")
+    return pages.api_root()
 
 
 def _request() -> Any:

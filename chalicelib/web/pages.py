@@ -35,6 +35,15 @@ def texts(name: str) -> dict[str, dict[str, str]]:
     return loaded
 
 
+def api_root() -> str:
+    """The path the API is served under (a stage prefix such as /api), from PUBLIC_API_URL."""
+    from urllib.parse import urlparse
+
+    from chalicelib import bootstrap
+
+    return urlparse(bootstrap.settings().public_api_url).path.rstrip("/")
+
+
 def language(requested: str | None) -> str:
     return requested if requested in LANGUAGES else DEFAULT_LANGUAGE
 

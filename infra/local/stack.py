@@ -237,6 +237,7 @@ def main() -> None:
 Debtflow local stack is running.
   Workbench:       {workbench_url}   (the stack's clock, move it; the outbox of everything sent)
   AWS (moto):      {stack.endpoints.aws}
+  Dashboard:       {stack.endpoints.api.replace("127.0.0.1", "localhost")}/dashboard   (sign in with a login below)
   API:             {stack.endpoints.api}   (POST /webhooks/mollie/<client_id>)
   Mollie emulator: {stack.endpoints.mollie}   (open it in a browser: payments and checkout pages)
   Demo clients and their logins (each sees only its own dossiers):

@@ -253,14 +253,23 @@ def test_every_client_route_requires_the_client_login() -> None:
             assert route.authorizer is client_login, path
     for route in app.app.routes["/webhooks/mollie/{client_id}"].values():
         assert route.authorizer is None
-    # Every route but the webhook and the debtor's own page (which its personal link and session
-    # cookie guard) is behind the client login: no client route answers any caller.
+    # Every route but the webhook, the debtor's own page (which its personal link and session
+    # cookie guard) and the dashboard's pages (which verify the login cookie in the function:
+    # tests/e2e/test_dashboard_pages.py) is behind the client login: no client route answers any caller.
     assert {p for p, methods in app.app.routes.items() for r in methods.values() if r.authorizer is None} == {
         "/webhooks/mollie/{client_id}",
         "/assets/page.css",
         "/p/{client_id}",
         "/p/{client_id}/{token}",
         "/p/{client_id}/do/{action}",
+        "/dashboard",
+        "/dashboard/login",
+        "/dashboard/logout",
+        "/dashboard/language",
+        "/dashboard/{client_id}",
+        "/dashboard/{client_id}/dossiers",
+        "/dashboard/{client_id}/dossiers/{debtor_id}",
+        "/dashboard/{client_id}/dossiers/{debtor_id}/{action}",
     }
 
 
