@@ -47,7 +47,7 @@ LAMBDA_RUNTIME = "python3.13"
 # botocore ships the API models of every AWS service (~16 MB zipped of the layer's ~22 MB). The
 # functions call only these; tests/infra/test_package.py checks the code against this list, and
 # that each of them still builds a client from the trimmed layer.
-AWS_SERVICES_USED = ("dynamodb", "s3", "sesv2", "sns", "socialmessaging", "sqs", "ssm", "sts")
+AWS_SERVICES_USED = ("cognito-idp", "dynamodb", "s3", "sesv2", "sns", "socialmessaging", "sqs", "ssm", "sts")
 _BOTOCORE_DATA = "/site-packages/botocore/data/"
 
 

@@ -172,6 +172,13 @@ class BadTokenItem(TableItem):
     expires_at = NumberAttribute()
 
 
+class DigestItem(TableItem):
+    """A client's daily digest, claimed before it is sent; removed by the TTL."""
+
+    sent_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
 MODELS: tuple[type[Model], ...] = (
     TableItem,
     DossierItem,
@@ -182,6 +189,7 @@ MODELS: tuple[type[Model], ...] = (
     SentEmailItem,
     PersonalLinkItem,
     BadTokenItem,
+    DigestItem,
 )
 
 

@@ -21,6 +21,7 @@ from chalicelib.domain.errors import (
     TransitionNotAllowed,
     UnknownCallTask,
     UnknownClient,
+    UploadNotFound,
 )
 
 ERROR_STATUS: dict[type[DebtflowError], int] = {
@@ -34,6 +35,7 @@ ERROR_STATUS: dict[type[DebtflowError], int] = {
     PaymentProviderUnavailable: 503,
     UnknownCallTask: 404,
     CallTaskClosed: 409,
+    UploadNotFound: 404,
 }
 
 

@@ -19,6 +19,7 @@ FUNCTIONS = (
     "SesFeedback",
     "MollieWebhook",
     "ClientLogin",
+    "SendDailyDigest",
 )
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
@@ -30,6 +31,7 @@ ROLE_OF = {
     "SesFeedback": "SesFeedbackRole",
     "MollieWebhook": "MollieWebhookRole",
     "ClientLogin": "ClientLoginRole",
+    "SendDailyDigest": "SendDailyDigestRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -110,6 +112,21 @@ EXPECTED_ACTIONS = {
     "MollieWebhook": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | COUNTERS,
     # Checks a login token against the user pool's published keys: it reads nothing of ours.
     "ClientLogin": LOGS,
+    # The daily digest: the clients, the waiting part of each list and those dossiers, the day's
+    # claim (given back after a failed send), the import reports and the posting alarm, the
+    # owners from the login pool, and the e-mail.
+    "SendDailyDigest": LOGS
+    | TABLE_KEY_WRITE
+    | ITEMS
+    | {
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:DeleteItem",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "cognito-idp:ListUsers",
+        "ses:SendEmail",
+    },
 }
 
 # The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
@@ -342,6 +359,25 @@ def test_reconciliation_lists_clients_settles_payments_and_writes_reports(templa
         assert allowed[action] == [j(TABLE)]
     # state/: the posting alarm the dashboard reads (letters-not-posted.json).
     assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
+
+
+def test_the_digest_reads_reports_deletes_only_its_own_claims_and_lists_only_the_login_pool(
+    template: dict[str, Any],
+) -> None:
+    allowed = grants(template, "SendDailyDigest")
+
+    assert sorted(allowed["s3:GetObject"]) == objects("reports", "state")
+    assert allowed["s3:ListBucket"] == [j(BUCKET, {"StringLike": {"s3:prefix": ["reports/*"]}})]
+    assert allowed["dynamodb:DeleteItem"] == [
+        j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DIGEST#*"]}})
+    ]
+    assert allowed["cognito-idp:ListUsers"] == [j({"Fn::GetAtt": ["ClientUserPool", "Arn"]})]
+    assert sorted(allowed["dynamodb:Query"]) == sorted(
+        [
+            j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}}),
+            j({"Fn::Sub": "${DebtflowTable.Arn}/index/client_list"}),
+        ]
+    )
 
 
 def test_ses_feedback_only_reads_and_writes_items_of_the_table(template: dict[str, Any]) -> None:
