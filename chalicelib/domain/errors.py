@@ -83,3 +83,7 @@ class UploadNotFound(DebtflowError):
 
     def __init__(self, client_id: str) -> None:
         super().__init__(f"client {client_id!r} has no such upload")
+
+
+class UploadNotHeld(DebtflowError):
+    """A confirmation asked for a list that is not waiting for one."""

@@ -25,7 +25,7 @@ client_files = Blueprint(__name__)
 
 JSON = ["application/json"]
 # An export is the client's data: never kept by a browser cache or a proxy.
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _route(path: str, methods: list[str]) -> Callable[[Callable[..., Response]], Any]:
@@ -88,3 +88,45 @@ def payments_csv(client_id: str) -> Response:
 @_route("/clients/{client_id}/exports/payments.xlsx", ["GET"])
 def payments_xlsx(client_id: str) -> Response:
     return _export(client_id, "payments", "xlsx")
+
+
+# --- uploads -------------------------------------------------------------------------------------
+
+
+def _upload_deps() -> Any:
+    from chalicelib.adapters.s3_files import S3ImportReports
+    from chalicelib.services.client_uploads import UploadDeps
+
+    return UploadDeps(
+        bootstrap.client_directory(),
+        S3ImportReports(bootstrap.settings().uploads_bucket),
+        bootstrap.file_store(),
+    )
+
+
+@_route("/clients/{client_id}/uploads", ["GET"])
+def uploads(client_id: str) -> Response:
+    from chalicelib.services.client_uploads import uploads as listed
+
+    own_client(client_id)
+    return Response(body=listed(client_id, _upload_deps()), headers=NO_STORE)
+
+
+@_route("/clients/{client_id}/uploads/{upload_id}/errors.csv", ["GET"])
+def upload_errors(client_id: str, upload_id: str) -> Response:
+    from chalicelib.services.client_uploads import errors_csv
+
+    own_client(client_id)
+    filename, body = errors_csv(client_id, upload_id, _upload_deps())
+    return _download(body, "text/csv; charset=utf-8", filename)
+
+
+@_route("/clients/{client_id}/uploads/{upload_id}/confirm", ["POST"])
+def confirm_upload(client_id: str, upload_id: str) -> Response:
+    from chalicelib.services.client_uploads import confirm_held_list
+
+    caller = _owner_of(client_id, "confirm a held list")
+    confirmed = confirm_held_list(
+        client_id, upload_id, _upload_deps(), actor=caller.actor, now=bootstrap.now()
+    )
+    return Response(body=confirmed, status_code=202)

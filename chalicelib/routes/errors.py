@@ -22,6 +22,7 @@ from chalicelib.domain.errors import (
     UnknownCallTask,
     UnknownClient,
     UploadNotFound,
+    UploadNotHeld,
 )
 
 ERROR_STATUS: dict[type[DebtflowError], int] = {
@@ -36,6 +37,7 @@ ERROR_STATUS: dict[type[DebtflowError], int] = {
     UnknownCallTask: 404,
     CallTaskClosed: 409,
     UploadNotFound: 404,
+    UploadNotHeld: 409,
 }
 
 

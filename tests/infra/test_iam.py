@@ -96,7 +96,15 @@ EXPECTED_ACTIONS = {
     | ITEMS
     | MOLLIE_KEYS
     | COUNTERS
-    | {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject", "ses:SendEmail"},
+    | {
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "ses:SendEmail",
+    },
     "ReconcilePayments": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
@@ -317,7 +325,13 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
     allowed = grants(template, "APIHandler")
 
     # Copies of what the debtor's page and the operator routes send (disputes, plan requests).
-    assert sorted(allowed["s3:PutObject"]) == objects("handover", "sent")
+    # ... and the confirmation of a held list, beside it (the dashboard's upload page).
+    assert sorted(allowed["s3:PutObject"]) == sorted(
+        [*objects("handover", "sent"), j({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*.bevestigd"})]
+    )
+    # The import reports, listed and read for the upload page; nothing else of the bucket.
+    assert allowed["s3:GetObject"] == objects("reports")
+    assert allowed["s3:ListBucket"] == [j(BUCKET, {"StringLike": {"s3:prefix": ["reports/*"]}})]
     # Updates only on failed-visit counters and personal links (revoking), never on dossiers.
     # Updates only on its client's counters (a decision saves a dossier), failed-visit counters
     # and personal links (revoking); a dossier itself is written with PutItem in a transaction.
