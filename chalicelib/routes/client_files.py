@@ -130,3 +130,36 @@ def confirm_upload(client_id: str, upload_id: str) -> Response:
         client_id, upload_id, _upload_deps(), actor=caller.actor, now=bootstrap.now()
     )
     return Response(body=confirmed, status_code=202)
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@_route("/clients/{client_id}/settings", ["GET"])
+def settings(client_id: str) -> Response:
+    from chalicelib.services.client_settings import client_settings
+
+    own_client(client_id)
+    return Response(body=client_settings(client_id, bootstrap.client_directory()), headers=NO_STORE)
+
+
+@_route("/clients/{client_id}/settings", ["PUT"])
+def change_settings(client_id: str) -> Response:
+    from chalicelib.services.client_settings import change_settings as change
+
+    _owner_of(client_id, "change the settings")
+    return Response(body=change(client_id, _json_body(), bootstrap.client_directory()), headers=NO_STORE)
+
+
+def _json_body() -> Any:
+    """The request's JSON; malformed JSON is a 400 with a message like every other refusal."""
+    import json
+
+    from chalicelib.domain.errors import InvalidRequest
+
+    request = client_files.current_request
+    raw = request.raw_body if request is not None else b""
+    try:
+        return json.loads(raw or b"null")
+    except ValueError as error:
+        raise InvalidRequest("the body is not JSON") from error
