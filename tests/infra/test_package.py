@@ -74,6 +74,7 @@ def test_the_template_uses_the_layer_for_every_function(template: dict[str, Any]
         "SesFeedback",
         "MollieWebhook",
         "ClientLogin",
+        "SendDailyDigest",
     }
     for function in functions.values():
         assert function["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}]
