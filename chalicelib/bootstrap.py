@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         PaymentGateway,
         PaymentLinkRegistry,
         PersonalLinkStore,
+        PlanRequests,
         SecretStore,
         SentEmailIndex,
         SmsSender,
@@ -245,7 +246,7 @@ def digest_deps() -> DigestDeps:
     return DigestDeps(
         clients=client_directory(),
         dossiers=dossier_repository(),
-        waiting=DynamoWaitingDossiers(),
+        waiting=DynamoWaitingDossiers(plan_requests()),
         owners=CognitoClientOwners(LazyClient(lambda: client("cognito-idp")), settings().login_pool_id),
         ledger=DynamoDigestLedger(),
         reports=S3ImportReports(settings().uploads_bucket),
@@ -275,7 +276,16 @@ def action_deps() -> ActionDeps:
         public_api_url=settings().public_api_url,
         printer=S3PrintDrop(file_store()),
         whatsapp=whatsapp_sender(),
+        plan_requests=plan_requests(),
     )
+
+
+@cache
+def plan_requests() -> PlanRequests:
+    from chalicelib.adapters.daily_digest import DynamoPlanRequests
+
+    _bind_table()
+    return DynamoPlanRequests()
 
 
 @cache
@@ -381,6 +391,7 @@ def reset() -> None:
         page_signing_key,
         client_views,
         login_verifier,
+        plan_requests,
         client,
     ):
         factory.cache_clear()

@@ -15,7 +15,7 @@ from chalicelib.adapters.table import DossierItem
 from chalicelib.domain.dossier import Status
 from chalicelib.domain.dossier_counts import LIST_ORDER
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.services.ports import ListFilters, ListPage
+from chalicelib.services.ports import ListFilters, ListPage, PlanRequests
 
 # A filtered page reads at most this many index pages of this many lines each, so a rare filter
 # costs a bounded number of requests and says where to go on (`next_page`) instead of reading on.
@@ -133,12 +133,15 @@ WAITING_GROUP = "1#"
 
 class DynamoWaitingDossiers:
     """The dossiers that may wait for the client: the list's first group (awaiting a hand-over
-    decision, disputed) in one Query, and, from the group being chased, those with an open
-    dispute on some of their invoices (a filtered Query over that group: once a day, for the
-    digest)."""
+    decision, disputed) in one Query, from the group being chased those with an open dispute on
+    some of their invoices (a filtered Query over that group: once a day, for the digest), and
+    the debtors who asked for a plan (`PLANREQ#<client>`)."""
+
+    def __init__(self, plan_requests: PlanRequests) -> None:
+        self._plan_requests = plan_requests
 
     def waiting_debtor_ids(self, client_id: str) -> list[str]:
-        found: list[str] = []
+        found: list[str] = list(self._plan_requests.debtor_ids(client_id))
         for prefix, extra in (
             (WAITING_GROUP, None),
             ("2#", Path("disputed") == 1),
@@ -156,4 +159,4 @@ class DynamoWaitingDossiers:
                 start = answer.get("LastEvaluatedKey")
                 if not start:
                     break
-        return found
+        return sorted(set(found))

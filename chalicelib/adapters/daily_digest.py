@@ -9,7 +9,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.adapters.table import DigestItem
+from chalicelib.adapters.table import DigestItem, PlanRequestItem
 from chalicelib.domain.access import Role
 
 KEEP = timedelta(days=35)
@@ -33,6 +33,25 @@ class DynamoDigestLedger:
 
     def release(self, client_id: str, day: date) -> None:
         DigestItem(f"DIGEST#{client_id}", day.isoformat()).delete()
+
+
+# A plan request unanswered this long no longer comes up in the digest (the dossier still shows it).
+PLAN_REQUEST_KEPT = timedelta(days=60)
+
+
+class DynamoPlanRequests:
+    """`PLANREQ#<client>` / `<debtor>`: one item per debtor who asked, rewritten by a new request."""
+
+    def add(self, client_id: str, debtor_id: str, now: datetime) -> None:
+        PlanRequestItem(
+            f"PLANREQ#{client_id}",
+            debtor_id,
+            asked_at=now.isoformat(),
+            expires_at=int((now + PLAN_REQUEST_KEPT).timestamp()),
+        ).save()
+
+    def debtor_ids(self, client_id: str) -> list[str]:
+        return [item.sk for item in PlanRequestItem.query(f"PLANREQ#{client_id}")]
 
 
 class CognitoClientOwners:

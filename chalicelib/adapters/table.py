@@ -179,6 +179,13 @@ class DigestItem(TableItem):
     expires_at = NumberAttribute()
 
 
+class PlanRequestItem(TableItem):
+    """A debtor's plan request to its client, for the daily digest; removed by the TTL."""
+
+    asked_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
 MODELS: tuple[type[Model], ...] = (
     TableItem,
     DossierItem,
@@ -190,6 +197,7 @@ MODELS: tuple[type[Model], ...] = (
     PersonalLinkItem,
     BadTokenItem,
     DigestItem,
+    PlanRequestItem,
 )
 
 

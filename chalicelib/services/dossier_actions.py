@@ -74,6 +74,7 @@ from chalicelib.services.ports import (
     PaymentGateway,
     PaymentLinkRegistry,
     PersonalLinkStore,
+    PlanRequests,
     PrintJob,
     PrintPartner,
     SentEmailIndex,
@@ -126,6 +127,8 @@ class ActionDeps:
     printer: PrintPartner
     # WhatsApp (End User Messaging Social), for debtors who agreed to it; SMS when it fails.
     whatsapp: WhatsAppSender
+    # Debtors' plan requests waiting for the client, for its daily digest (services/debtor_page.py).
+    plan_requests: PlanRequests
 
     @property
     def uow(self) -> DossierUnitOfWork:

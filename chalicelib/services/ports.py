@@ -475,6 +475,15 @@ class WaitingDossiers(Protocol):
     def waiting_debtor_ids(self, client_id: str) -> list[str]: ...
 
 
+class PlanRequests(Protocol):
+    """The debtors who asked their client for a plan outside its rules (the client decides): found
+    by the daily digest without reading every dossier; an answered one drops out there."""
+
+    def add(self, client_id: str, debtor_id: str, now: datetime) -> None: ...
+
+    def debtor_ids(self, client_id: str) -> list[str]: ...
+
+
 class ClientOwners(Protocol):
     """The e-mail addresses of the users with the owner role of a client (the login pool)."""
 

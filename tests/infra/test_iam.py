@@ -389,6 +389,7 @@ def test_the_digest_reads_reports_deletes_only_its_own_claims_and_lists_only_the
     assert sorted(allowed["dynamodb:Query"]) == sorted(
         [
             j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}}),
+            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PLANREQ#*"]}}),
             j({"Fn::Sub": "${DebtflowTable.Arn}/index/client_list"}),
         ]
     )
