@@ -34,7 +34,7 @@ from chalicelib.services.ports import (
     Mailer,
     WaitingDossiers,
 )
-from chalicelib.services.templates import render_email
+from chalicelib.services.templates import render_email, wording
 
 TEMPLATE = "daily_digest"
 # The uploads the digest looks at for a held list: a held list is the latest of its name.
@@ -171,7 +171,9 @@ def digest_email(client: Client, digest: Digest, dashboard_url: str, *, to: str)
             "day": long_date(digest.day, client.language),
             "sections": list(_sections(digest, links["overview"])),
             "links": links,
-            "total": sum(s.count for s in digest.sections),
+            "waiting_count": sum(s.count for s in digest.sections),
+            # The client's own word for what it collects: invoices, or a club's contributie.
+            "words": wording(client.language, club=client.club),
             "decisions": digest.count(Waits.HANDOVER_DECISIONS),
         },
     )

@@ -262,3 +262,15 @@ def test_a_failed_send_gives_the_day_back_for_the_retry() -> None:
     assert ledger.days == set() and mailer.sent == []
     assert send_daily_digests(MORNING, deps).sent == {CLUB.client_id: 1}
     assert len(mailer.sent) == 1
+
+
+def test_a_hostile_debtor_name_is_escaped_in_the_digests_html() -> None:
+    from dataclasses import replace as changed
+
+    hostile = awaiting("10001", 10_000)
+    hostile.debtor = changed(hostile.debtor, name="<script>alert(1)</script>")
+    deps, mailer, _ = deps_with([hostile], {})
+    send_daily_digests(MORNING, deps)
+    (mail,) = mailer.sent
+    assert "<script>" not in mail.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in mail.html
+    assert "- <script>alert(1)</script> (10001): € 100,00" in mail.text
