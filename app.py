@@ -15,6 +15,7 @@ from chalicelib import aws_events, bootstrap, mollie_webhook
 from chalicelib.adapters import metrics
 from chalicelib.log_setup import one_line_per_record, quiet_third_party_loggers
 from chalicelib.routes.client_api import client_api
+from chalicelib.routes.client_files import client_files
 from chalicelib.web.dashboard_routes import dashboard_pages
 from chalicelib.web.debtor_routes import debtor_pages
 
@@ -30,6 +31,10 @@ app.register_blueprint(debtor_pages)
 app.register_blueprint(dashboard_pages)
 # The client's API (login, reads, decisions) lives in its own module.
 app.register_blueprint(client_api)
+# Its exports, uploads and settings, behind the same login.
+app.register_blueprint(client_files)
+# The .xlsx exports go out as binary (API Gateway base64-encodes them on the way).
+app.api.binary_types.append("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 logger = Logger(service="debtflow")
 one_line_per_record()
 # Libraries log request data (bodies, paths, Mollie's idempotency keys): capped before any runs.
@@ -279,3 +284,24 @@ def reconcile_payments(event: Any) -> None:
                 "error": report.error,
             },
         )
+
+
+# The daily digest to each client's owners at 08:00 Amsterdam. EventBridge's cron is in UTC:
+# it fires at 06:00 and 07:00 UTC, one of which is 08:00 local in winter (UTC+1) and in summer
+# (UTC+2); the service sends from 08:00 local only, once per client per day.
+@app.schedule(Cron(0, "6-7", "*", "*", "?", "*"))
+def send_daily_digest(event: Any) -> None:
+    from chalicelib.services.daily_digest import send_daily_digests
+
+    run = send_daily_digests(bootstrap.now(), bootstrap.digest_deps())
+    with metrics.published():
+        metrics.count("DigestsSent", sum(run.sent.values()))
+    logger.info(
+        "daily digest",
+        extra={
+            "not_yet": run.not_yet,
+            "clients_sent": sorted(run.sent),
+            "nothing_waiting": len(run.nothing_waiting),
+            "already_sent": len(run.already_sent),
+        },
+    )

@@ -106,6 +106,35 @@ FACTS: dict[str, Any] = {
         }
     ],
     "references": "10023, 10024",
+    # The client's daily digest (services/daily_digest.py).
+    "day": "7 december 2026",
+    "waiting_count": 2,
+    "links": {
+        "overview": "https://app.example/c",
+        "dossiers": "https://app.example/c/d",
+        "uploads": "https://app.example/c/u",
+    },
+    "sections": [
+        {
+            "kind": "handover_decisions",
+            "count": 2,
+            "more": 0,
+            "entries": [
+                {
+                    "label": "Jan de Vries",
+                    "debtor_id": "10023",
+                    "amount": "€ 140,00",
+                    "url": "https://app.example/d",
+                },
+                {
+                    "label": "Lotte de Vries",
+                    "debtor_id": "10024",
+                    "amount": "€ 60,00",
+                    "url": "https://app.example/d",
+                },
+            ],
+        }
+    ],
 }
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.adapters.login_tokens import LoginVerifier
+    from chalicelib.services.daily_digest import DigestDeps
     from chalicelib.services.dossier_actions import ActionDeps
     from chalicelib.services.email_feedback import FeedbackDeps
     from chalicelib.services.import_upload import ImportDeps
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         PaymentGateway,
         PaymentLinkRegistry,
         PersonalLinkStore,
+        PlanRequests,
         SecretStore,
         SentEmailIndex,
         SignIn,
@@ -74,6 +76,13 @@ class Settings:
     # The account's WhatsApp number in End User Messaging Social (`phone-number-id-...`); unset:
     # no WhatsApp, every such message goes as SMS.
     whatsapp_phone_number_id: str = ""
+    # Where the client's dashboard lives: the daily digest links to its pages. Unset: the API.
+    dashboard_url: str = ""
+
+    @property
+    def login_pool_id(self) -> str:
+        """The user pool's id: the last part of its issuer (https://cognito-idp.<region>.../<id>)."""
+        return self.login_issuer.rstrip("/").rsplit("/", 1)[-1] if self.login_issuer else ""
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -99,6 +108,7 @@ class Settings:
                 f"{env['LOGIN_ISSUER'].rstrip('/')}/.well-known/jwks.json" if env.get("LOGIN_ISSUER") else ""
             ),
             whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+            dashboard_url=env.get("DASHBOARD_URL", "") or env.get("PUBLIC_API_URL", "http://127.0.0.1:8000"),
         )
 
 
@@ -234,6 +244,28 @@ def import_deps() -> ImportDeps:
     )
 
 
+def digest_deps() -> DigestDeps:
+    """Built per run: the owners are read from the login pool once per run, never kept longer."""
+    from chalicelib.adapters.aws_clients import LazyClient, client
+    from chalicelib.adapters.client_views import DynamoWaitingDossiers
+    from chalicelib.adapters.daily_digest import CognitoClientOwners, DynamoDigestLedger
+    from chalicelib.adapters.s3_files import S3ImportReports
+    from chalicelib.services.daily_digest import DigestDeps
+
+    _bind_table()
+    return DigestDeps(
+        clients=client_directory(),
+        dossiers=dossier_repository(),
+        waiting=DynamoWaitingDossiers(plan_requests()),
+        owners=CognitoClientOwners(LazyClient(lambda: client("cognito-idp")), settings().login_pool_id),
+        ledger=DynamoDigestLedger(),
+        reports=S3ImportReports(settings().uploads_bucket),
+        files=file_store(),
+        mailer=mailer(),
+        dashboard_url=settings().dashboard_url,
+    )
+
+
 def action_deps() -> ActionDeps:
     """Every port a dossier use case may reach: dunning, disputes, arrangements, decisions."""
     from chalicelib.adapters.letters import PdfLetterRenderer
@@ -254,7 +286,16 @@ def action_deps() -> ActionDeps:
         public_api_url=settings().public_api_url,
         printer=S3PrintDrop(file_store()),
         whatsapp=whatsapp_sender(),
+        plan_requests=plan_requests(),
     )
+
+
+@cache
+def plan_requests() -> PlanRequests:
+    from chalicelib.adapters.daily_digest import DynamoPlanRequests
+
+    _bind_table()
+    return DynamoPlanRequests()
 
 
 @cache
@@ -361,6 +402,7 @@ def reset() -> None:
         client_views,
         login_verifier,
         sign_in,
+        plan_requests,
         client,
     ):
         factory.cache_clear()

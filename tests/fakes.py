@@ -461,6 +461,7 @@ def fake_action_deps(
     from chalicelib.services.dossier_actions import ActionDeps
 
     return ActionDeps(
+        plan_requests=FakePlanRequests(),
         dossiers=dossiers,
         clients=clients,
         payments=payments,
@@ -475,3 +476,14 @@ def fake_action_deps(
         printer=printer or FakePrintPartner(),
         whatsapp=whatsapp or FakeWhatsApp(),
     )
+
+
+class FakePlanRequests:
+    def __init__(self) -> None:
+        self.asked: dict[tuple[str, str], datetime] = {}
+
+    def add(self, client_id: str, debtor_id: str, now: datetime) -> None:
+        self.asked[(client_id, debtor_id)] = now
+
+    def debtor_ids(self, client_id: str) -> list[str]:
+        return sorted(d for c, d in self.asked if c == client_id)

@@ -15,7 +15,7 @@ from chalicelib.adapters.table import DossierItem
 from chalicelib.domain.dossier import Status
 from chalicelib.domain.dossier_counts import LIST_ORDER
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.services.ports import ListFilters, ListPage
+from chalicelib.services.ports import ListFilters, ListPage, PlanRequests
 
 # A filtered page reads at most this many index pages of this many lines each, so a rare filter
 # costs a bounded number of requests and says where to go on (`next_page`) instead of reading on.
@@ -125,3 +125,38 @@ class DynamoClientViews:
                 return ListPage(lines, None, requests)
         # Read as far as a page may: the next page starts where this one stopped reading.
         return ListPage(lines, _cursor(start) if start else None, requests)
+
+
+# The first group of the list order (domain/dossier_counts.py): what waits for the client.
+WAITING_GROUP = "1#"
+
+
+class DynamoWaitingDossiers:
+    """The dossiers that may wait for the client: the list's first group (awaiting a hand-over
+    decision, disputed) in one Query, from the group being chased those with an open dispute on
+    some of their invoices (a filtered Query over that group: once a day, for the digest), and
+    the debtors who asked for a plan (`PLANREQ#<client>`)."""
+
+    def __init__(self, plan_requests: PlanRequests) -> None:
+        self._plan_requests = plan_requests
+
+    def waiting_debtor_ids(self, client_id: str) -> list[str]:
+        found: list[str] = list(self._plan_requests.debtor_ids(client_id))
+        for prefix, extra in (
+            (WAITING_GROUP, None),
+            ("2#", Path("disputed") == 1),
+        ):
+            start: dict[str, Any] | None = None
+            while True:
+                answer = _table().query(
+                    f"LIST#{client_id}",
+                    range_key_condition=Path("list_sk").startswith(prefix),
+                    filter_condition=extra,
+                    index_name="client_list",
+                    exclusive_start_key=start,
+                )
+                found += [item["list_sk"]["S"].split("#", 2)[2] for item in answer.get("Items", [])]
+                start = answer.get("LastEvaluatedKey")
+                if not start:
+                    break
+        return sorted(set(found))

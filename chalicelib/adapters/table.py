@@ -175,6 +175,20 @@ class BadTokenItem(TableItem):
     expires_at = NumberAttribute()
 
 
+class DigestItem(TableItem):
+    """A client's daily digest, claimed before it is sent; removed by the TTL."""
+
+    sent_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class PlanRequestItem(TableItem):
+    """A debtor's plan request to its client, for the daily digest; removed by the TTL."""
+
+    asked_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
 MODELS: tuple[type[Model], ...] = (
     TableItem,
     DossierItem,
@@ -185,6 +199,8 @@ MODELS: tuple[type[Model], ...] = (
     SentEmailItem,
     PersonalLinkItem,
     BadTokenItem,
+    DigestItem,
+    PlanRequestItem,
 )
 
 

@@ -88,3 +88,14 @@ class NotSignedIn(DebtflowError):
 
 class NotAllowed(DebtflowError):
     """The caller is signed in but their role does not allow this (a viewer deciding)."""
+
+
+class UploadNotFound(DebtflowError):
+    """No upload of that client by that id (another client's answers the same)."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"client {client_id!r} has no such upload")
+
+
+class UploadNotHeld(DebtflowError):
+    """A confirmation asked for a list that is not waiting for one."""

@@ -21,6 +21,8 @@ from chalicelib.domain.errors import (
     TransitionNotAllowed,
     UnknownCallTask,
     UnknownClient,
+    UploadNotFound,
+    UploadNotHeld,
 )
 
 ERROR_STATUS: dict[type[DebtflowError], int] = {
@@ -34,6 +36,8 @@ ERROR_STATUS: dict[type[DebtflowError], int] = {
     PaymentProviderUnavailable: 503,
     UnknownCallTask: 404,
     CallTaskClosed: 409,
+    UploadNotFound: 404,
+    UploadNotHeld: 409,
 }
 
 

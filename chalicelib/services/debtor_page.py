@@ -149,6 +149,7 @@ def _ask_client(
         return fresh.step
 
     step = deps.uow.change(client.client_id, dossier.debtor_id, claim)
+    deps.plan_requests.add(client.client_id, dossier.debtor_id, now)
     deps.files.put(key, f"To: {email.to}\nSubject: {email.subject}\n\n{email.text}".encode(), "text/plain")
     message_id = deps.mailer.send(email)
     confirm(

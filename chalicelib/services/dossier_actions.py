@@ -66,7 +66,6 @@ from chalicelib.services.message_content import (
     language_of,
     long_date,
     sms_for_debtor,
-    term_note,
     whatsapp_for_debtor,
 )
 from chalicelib.services.payments import payment_link_for
@@ -83,6 +82,7 @@ from chalicelib.services.ports import (
     PaymentGateway,
     PaymentLinkRegistry,
     PersonalLinkStore,
+    PlanRequests,
     PrintJob,
     PrintPartner,
     SentEmailIndex,
@@ -135,6 +135,8 @@ class ActionDeps:
     printer: PrintPartner
     # WhatsApp (End User Messaging Social), for debtors who agreed to it; SMS when it fails.
     whatsapp: WhatsAppSender
+    # Debtors' plan requests waiting for the client, for its daily digest (services/debtor_page.py).
+    plan_requests: PlanRequests
 
     @property
     def uow(self) -> DossierUnitOfWork:
@@ -611,23 +613,13 @@ def _costs_reason(client: Client, dossier: Dossier) -> str:
 def _request_handover_decision(
     client: Client, dossier: Dossier, step: PolicyStep, now: datetime, deps: ActionDeps
 ) -> ActionOutcome:
-    language = client.language
-    email = email_for_client(
-        client,
-        dossier,
-        step.template,
-        decision_url(deps, client.client_id, dossier.debtor_id),
-        term_note=term_note(client, dossier, schedule.local_day(now), language),
-        # What the debtor really got, so the client decides on facts, not on a stock phrase.
-        **history_facts(dossier, schedule.local_day(now), language),
-    )
-    key = f"sent/{client.client_id}/{dossier.debtor_id}/{step.step}-email-client.txt"
+    """The dossier records that the decision was asked and waits for it; the question reaches the
+    client in the next daily digest (services/daily_digest.py), with every other file that waits,
+    instead of one e-mail per dossier."""
     decide_by = schedule.morning(schedule.local_day(now) + timedelta(days=client.decision_days))
     dossier.request_handover_decision(
         step.step,
-        SentMessage(
-            step.step, Channel.CLIENT_EMAIL.value, step.template, now, dossier.due_cents, None, s3_key=key
-        ),
+        None,
         step_name=step.name,
         at=now,
         actor=ACTOR,
@@ -636,7 +628,6 @@ def _request_handover_decision(
     )
     if not deps.uow.claim(dossier):
         return ActionOutcome.ALREADY_CLAIMED
-    _send_to_client(deps, dossier, step.step, step.template, key, email, now)
     return ActionOutcome.HANDOVER_REQUESTED
 
 

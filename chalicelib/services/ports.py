@@ -486,3 +486,45 @@ class SignIn(Protocol):
         """The user's ID token, or None when the e-mail and password do not open an account
         (unknown, wrong, or a user who must still set a password): the caller never learns which."""
         ...
+
+
+class WaitingDossiers(Protocol):
+    """The debtor numbers of a client's dossiers that may wait for the client (a hand-over
+    decision, a dispute, a plan request), read from the client's list, not from every dossier."""
+
+    def waiting_debtor_ids(self, client_id: str) -> list[str]: ...
+
+
+class PlanRequests(Protocol):
+    """The debtors who asked their client for a plan outside its rules (the client decides): found
+    by the daily digest without reading every dossier; an answered one drops out there."""
+
+    def add(self, client_id: str, debtor_id: str, now: datetime) -> None: ...
+
+    def debtor_ids(self, client_id: str) -> list[str]: ...
+
+
+class ClientOwners(Protocol):
+    """The e-mail addresses of the users with the owner role of a client (the login pool)."""
+
+    def owner_emails(self, client_id: str) -> list[str]: ...
+
+
+class DigestLedger(Protocol):
+    """One digest per client per day: the claim is taken before anything is sent."""
+
+    def claim(self, client_id: str, day: date, now: datetime) -> bool:
+        """True when this run may send the day's digest; False when another run took it."""
+        ...
+
+    def release(self, client_id: str, day: date) -> None:
+        """Give the day back after a failure before anything was sent, so a retry may send."""
+        ...
+
+
+class ImportReports(Protocol):
+    """The import reports beside each upload in `reports/<client>/`."""
+
+    def recent(self, client_id: str, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """(file name, result.json) of the client's latest uploads, newest first."""
+        ...

@@ -34,6 +34,8 @@ from infra.local.workbench_clock import ClockRefused, WorkbenchClock
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # The daily reconciliation's schedule (app.py: Cron(30, 4) UTC).
 RECONCILE_AT = time(4, 30)
+# The daily digest's schedule (app.py): 06:00 and 07:00 UTC, one of which is 08:00 Amsterdam.
+DIGEST_AT = (time(6, 0), time(7, 0))
 # Sweeps at one moment before a dossier that stays due is reported instead of swept forever.
 ROUNDS_PER_MOMENT = 5
 SWEEP_LIMIT = 5000
@@ -123,7 +125,14 @@ class Workbench:
                 runs.append(run)
             while (moment := self._next_moment(stuck)) is not None and moment <= target:
                 self.clock.set(moment)
-                runs.append(self._work_at(moment, stuck, reconcile=moment.time() == RECONCILE_AT))
+                runs.append(
+                    self._work_at(
+                        moment,
+                        stuck,
+                        reconcile=moment.time() == RECONCILE_AT,
+                        digest=moment.time() in DIGEST_AT,
+                    )
+                )
             self.clock.set(target)
             run = self._work_at(target, stuck, reconcile=False)
             if run.handled:
@@ -146,7 +155,9 @@ class Workbench:
         with self.lock:
             return self._work_at(self.clock(), {}, reconcile=False).handled
 
-    def _work_at(self, moment: datetime, stuck: dict[str, str], *, reconcile: bool) -> Run:
+    def _work_at(
+        self, moment: datetime, stuck: dict[str, str], *, reconcile: bool, digest: bool = False
+    ) -> Run:
         import app
 
         run = Run(moment)
@@ -158,6 +169,12 @@ class Workbench:
                 LambdaContext("debtflow-local-reconcile_payments"),
             )
             run.ran.append("reconcile_payments")
+        if digest:
+            app.send_daily_digest(
+                scheduled_event("debtflow-local-send_daily_digest", moment),
+                LambdaContext("debtflow-local-send_daily_digest"),
+            )
+            run.ran.append("send_daily_digest")
         for _ in range(ROUNDS_PER_MOMENT):
             if not self._due(moment, stuck):
                 break
@@ -185,7 +202,7 @@ class Workbench:
     def _next_moment(self, stuck: dict[str, str]) -> datetime | None:
         """The next quarter hour with a dossier due, or the next daily reconciliation, after now."""
         now = self.clock()
-        moments = [_next_reconciliation(now)]
+        moments = [_next_reconciliation(now), *(_next_daily(now, at) for at in DIGEST_AT)]
         for client_id, dossier in self._dossiers_by_client():
             at = dossier.next_action_at
             if at is None or stuck.get(f"{client_id}/{dossier.debtor_id}") == at.isoformat():
@@ -250,7 +267,12 @@ class Workbench:
 
 
 def _next_reconciliation(now: datetime) -> datetime:
-    today = datetime.combine(now.astimezone(UTC).date(), RECONCILE_AT, tzinfo=UTC)
+    return _next_daily(now, RECONCILE_AT)
+
+
+def _next_daily(now: datetime, at: time) -> datetime:
+    """The next moment after `now` at UTC time `at`."""
+    today = datetime.combine(now.astimezone(UTC).date(), at, tzinfo=UTC)
     return today if today > now else today + timedelta(days=1)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +15,8 @@ from chalicelib.domain.money import format_eur
 from chalicelib.domain.personal_links import token_digest
 from chalicelib.services.personal_links import issue_personal_link
 from infra.local.demo_data import DEMO_CLIENT
-from tests.e2e.conftest import DAY_0, Capture, Pipeline, sent_emails
+from infra.local.lambda_events import scheduled_event
+from tests.e2e.conftest import DAY_0, OWNER, Capture, Pipeline, sent_emails
 
 CLIENT = DEMO_CLIENT.client_id
 SMIT = "boekhouding@bakkerijsmit.example"
@@ -195,6 +196,15 @@ def test_a_plan_outside_the_clients_rules_goes_to_the_client_as_a_request(pipeli
     dossier = pipeline.dossier("10003")
     months = -(-dossier.due_cents // 5000)
     assert f"{months} termijnen" in content(request)
+    # The request waits for the client: its daily digest lists it until a plan is agreed.
+    morning = datetime.combine(pipeline.now.date(), time(7, 0), tzinfo=UTC) + timedelta(days=1)
+    pipeline.now = morning
+    pipeline.chalice.lambda_.invoke(
+        "send_daily_digest", scheduled_event("debtflow-send_daily_digest", morning)
+    )
+    [digest] = [m for m in to(OWNER[0]) if str(m.subject).startswith("Debtflow: ")]
+    assert "Verzoeken om een betalingsregeling: 1</h2>" in content(digest)
+    assert f'/clients/{CLIENT}/dossiers/10003">Bakkerij Smit B.V.</a>' in content(digest)
 
 
 def test_disputing_one_invoice_leaves_the_other_payable(pipeline: Pipeline) -> None:

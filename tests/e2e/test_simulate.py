@@ -135,8 +135,10 @@ def test_day_15_asks_the_client_who_is_reminded_and_the_file_never_goes_silent(s
         # A business's final demand of 22 December, sent by e-mail, is presumed received on the
         # 24th; its 7 days end on 31 December; New Year's Day is a holiday: asked on 2 January.
         asked = date(2027, 1, 2) if debtor_id in BUSINESSES else date(2026, 12, 22)
+        # The question itself goes in the client's daily digest; the reminders still go per file.
+        requested = [local_day(e) for e in debtor["timeline"] if e["what"] == "handover_decision_requested"]
+        assert requested == [asked], debtor_id
         assert to_client == [
-            (asked, "handover_request"),
             (asked + timedelta(days=7), "handover_reminder"),
             (asked + timedelta(days=14), "handover_reminder"),
         ], debtor_id

@@ -19,6 +19,7 @@ FUNCTIONS = (
     "SesFeedback",
     "MollieWebhook",
     "ClientLogin",
+    "SendDailyDigest",
 )
 ROLE_OF = {
     "ImportUpload": "ImportUploadRole",
@@ -30,6 +31,7 @@ ROLE_OF = {
     "SesFeedback": "SesFeedbackRole",
     "MollieWebhook": "MollieWebhookRole",
     "ClientLogin": "ClientLoginRole",
+    "SendDailyDigest": "SendDailyDigestRole",
 }
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 CONSUME = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -94,7 +96,15 @@ EXPECTED_ACTIONS = {
     | ITEMS
     | MOLLIE_KEYS
     | COUNTERS
-    | {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject", "ses:SendEmail"},
+    | {
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "ses:SendEmail",
+    },
     "ReconcilePayments": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
@@ -110,6 +120,21 @@ EXPECTED_ACTIONS = {
     "MollieWebhook": LOGS | TABLE_KEY_WRITE | ITEMS | MOLLIE_KEYS | COUNTERS,
     # Checks a login token against the user pool's published keys: it reads nothing of ours.
     "ClientLogin": LOGS,
+    # The daily digest: the clients, the waiting part of each list and those dossiers, the day's
+    # claim (given back after a failed send), the import reports and the posting alarm, the
+    # owners from the login pool, and the e-mail.
+    "SendDailyDigest": LOGS
+    | TABLE_KEY_WRITE
+    | ITEMS
+    | {
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:DeleteItem",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "cognito-idp:ListUsers",
+        "ses:SendEmail",
+    },
 }
 
 # The one grant on Resource "*": SNS has no ARN for a phone number, so publishing an SMS directly
@@ -300,7 +325,13 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
     allowed = grants(template, "APIHandler")
 
     # Copies of what the debtor's page and the operator routes send (disputes, plan requests).
-    assert sorted(allowed["s3:PutObject"]) == objects("handover", "sent")
+    # ... and the confirmation of a held list, beside it (the dashboard's upload page).
+    assert sorted(allowed["s3:PutObject"]) == sorted(
+        [*objects("handover", "sent"), j({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*.bevestigd"})]
+    )
+    # The import reports, listed and read for the upload page; nothing else of the bucket.
+    assert allowed["s3:GetObject"] == objects("reports")
+    assert allowed["s3:ListBucket"] == [j(BUCKET, {"StringLike": {"s3:prefix": ["reports/*"]}})]
     # Updates only on failed-visit counters and personal links (revoking), never on dossiers.
     # Updates only on its client's counters (a decision saves a dossier), failed-visit counters
     # and personal links (revoking); a dossier itself is written with PutItem in a transaction.
@@ -342,6 +373,26 @@ def test_reconciliation_lists_clients_settles_payments_and_writes_reports(templa
         assert allowed[action] == [j(TABLE)]
     # state/: the posting alarm the dashboard reads (letters-not-posted.json).
     assert sorted(allowed["s3:PutObject"]) == objects("reports", "state")
+
+
+def test_the_digest_reads_reports_deletes_only_its_own_claims_and_lists_only_the_login_pool(
+    template: dict[str, Any],
+) -> None:
+    allowed = grants(template, "SendDailyDigest")
+
+    assert sorted(allowed["s3:GetObject"]) == objects("reports", "state")
+    assert allowed["s3:ListBucket"] == [j(BUCKET, {"StringLike": {"s3:prefix": ["reports/*"]}})]
+    assert allowed["dynamodb:DeleteItem"] == [
+        j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DIGEST#*"]}})
+    ]
+    assert allowed["cognito-idp:ListUsers"] == [j({"Fn::GetAtt": ["ClientUserPool", "Arn"]})]
+    assert sorted(allowed["dynamodb:Query"]) == sorted(
+        [
+            j(TABLE, {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CLIENTS"]}}),
+            j(TABLE, {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PLANREQ#*"]}}),
+            j({"Fn::Sub": "${DebtflowTable.Arn}/index/client_list"}),
+        ]
+    )
 
 
 def test_ses_feedback_only_reads_and_writes_items_of_the_table(template: dict[str, Any]) -> None:

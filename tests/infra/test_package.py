@@ -74,6 +74,7 @@ def test_the_template_uses_the_layer_for_every_function(template: dict[str, Any]
         "SesFeedback",
         "MollieWebhook",
         "ClientLogin",
+        "SendDailyDigest",
     }
     for function in functions.values():
         assert function["Properties"]["Layers"] == [{"Ref": "ManagedLayer"}]
@@ -154,7 +155,7 @@ def test_every_accepted_checkov_finding_sits_on_its_resource_with_its_reason(
     for skip in skips:
         assert len(skip["reason"]) >= 80, f"{skip['id']} needs a written reason"
     functions = [n for n, r in template["Resources"].items() if r["Type"] in package.FUNCTION_TYPES]
-    assert len(functions) == 9
+    assert len(functions) == 10
     for name in functions:
         ids = {s["id"] for s in template["Resources"][name]["Metadata"]["checkov"]["skip"]}
         assert ids == {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"}

@@ -22,6 +22,7 @@ FUNCTIONS = (
     "ReconcilePayments",
     "SesFeedback",
     "ClientLogin",
+    "SendDailyDigest",
 )
 
 # moto 5.2.5's CloudFormation has no model for these: left out of the moto stack, their properties
@@ -368,6 +369,7 @@ def test_moto_creates_the_table_queues_bucket_and_key_from_the_merge_template(
             "mollie_webhook",
             "process_dossier_action",
             "reconcile_payments",
+            "send_daily_digest",
             "ses_feedback",
             "sweep_due",
         ]
@@ -399,6 +401,22 @@ def test_the_daily_reconciliation_runs_on_schedule_and_a_missed_day_wakes_someon
     assert missing["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "ReconcilePayments"}}]
     assert (missing["MetricName"], missing["Period"], missing["Threshold"]) == ("Invocations", 86400, 1)
     assert (missing["ComparisonOperator"], missing["TreatMissingData"]) == ("LessThanThreshold", "breaching")
+
+
+def test_the_daily_digest_runs_at_eight_amsterdam_time_in_winter_and_summer_and_a_missed_day_alarms(
+    template: dict[str, Any], merge_template: dict[str, Any]
+) -> None:
+    function = template["Resources"]["SendDailyDigest"]["Properties"]
+    (event,) = function["Events"].values()
+
+    # 06:00 and 07:00 UTC: one of them is 08:00 in Amsterdam whether it is UTC+1 or UTC+2.
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "cron(0 6-7 * * ? *)")
+    assert function["Environment"]["Variables"]["LOGIN_ISSUER"] == {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${ClientUserPool}"
+    }
+    missing = merge_template["Resources"]["SendDailyDigestMissingAlarm"]["Properties"]
+    assert missing["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "SendDailyDigest"}}]
+    assert (missing["MetricName"], missing["Period"], missing["Threshold"]) == ("Invocations", 86400, 1)
 
 
 def test_api_gateway_sends_the_mollie_webhook_to_its_own_function(template: dict[str, Any]) -> None:

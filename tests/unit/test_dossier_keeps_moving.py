@@ -289,9 +289,15 @@ def test_a_consumers_hand_over_request_waits_for_the_fourteen_day_term() -> None
     world.run(local(2026, 10, 5, 8, 0), local(2026, 11, 10, 23, 45))
     letter = stored(world).fourteen_day_letter
     assert letter is not None and letter.posted_on == date(2026, 10, 12)
-    [request] = [s for s in to_club(world) if "overdragen" in s.subject]
+    # The question reaches the club in its daily digest, not in an e-mail of its own.
+    assert not [s for s in to_club(world) if "overdragen" in s.subject]
+    [asked] = [
+        e.at
+        for e in world.dossiers.events(CLUB.client_id, MEMBER.debtor_id)
+        if e.what == "handover_decision_requested"
+    ]
     # Not on day 15 (20 October) but the day costs are due: the term ran to 28 October.
-    assert request.at == local(2026, 10, 29)
-    assert "Incassokosten: € 40,00" in request.text
+    assert asked == local(2026, 10, 29)
+    assert stored(world).open_costs_cents == 4_000
     assert datetime(2026, 10, 29, tzinfo=UTC).date() == letter.costs_due_from
     assert timedelta(days=14) <= letter.costs_due_from - letter.posted_on

@@ -170,11 +170,17 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
         (local(2026, 5, 4), "sms"),
         (local(2026, 5, 4), "letter"),  # the 14-day letter with the second reminder
         # Day 15 would be 11 May, but the consumer's term runs until 21 May (receipt presumed on
-        # Thursday 7 May: 5 May is a holiday): the club is asked once costs can be charged.
-        (local(2026, 5, 22), "email"),
+        # Thursday 7 May: 5 May is a holiday): the club is asked on 22 May, once costs can be
+        # charged, in that morning's daily digest (no e-mail of its own).
         (local(2026, 5, 29), "email"),  # no decision after a week: the club is reminded
     ]
-    first, first_sms, second, second_sms, letter, handover, reminder = world.log
+    first, first_sms, second, second_sms, letter, reminder = world.log
+    asked = [
+        e.at
+        for e in world.dossiers.events(CLUB.client_id, "L-0412")
+        if e.what == "handover_decision_requested"
+    ]
+    assert asked == [local(2026, 5, 22)]
     assert first.subject == "Herinnering: openstaande betaling aan Hockeyclub De IJsvogels (L-0412)"
     assert "- Factuur C-2026-04, vervallen op 01-04-2026: € 2.000,00\nTotaal open: € 2.000,00" in first.text
     # The SMS carries the debtor's own page (amounts, paying, a plan), not the bare payment link.
@@ -203,10 +209,6 @@ def test_a_consumer_walks_the_default_policy_around_kings_day_and_liberation_day
     assert "Op uw eigen pagina ziet u wat er openstaat." in flat
     assert "https://api.debtflow.example/p/hc-de-ijsvogels/" in flat
 
-    assert handover.to == CLUB.reply_to_email
-    assert handover.subject == "Beslissing nodig: Sanne Jansen (L-0412) overdragen aan incasso?"
-    assert "Incassokosten: € 425,00\nTotaal open: € 3.425,00" in handover.text  # the term has ended
-    assert "De termijn van de veertiendagenbrief is op 21 mei 2026 verstreken" in handover.text
     assert reminder.to == CLUB.reply_to_email and reminder.subject.startswith("Herinnering: beslissing nodig")
 
     # Phone contact moments every 3 days, moved off the holiday (5 May) into the window.
@@ -262,10 +264,16 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
         (local(2027, 1, 2), "email"),
         (local(2027, 1, 2), "sms"),
         # Its final term: presumed received Wednesday 6 January (no post on Sunday and Monday),
-        # 7 days to Wednesday 13 January; the wholesaler is asked to decide the day after.
-        (local(2027, 1, 14), "email"),
+        # 7 days to Wednesday 13 January; the wholesaler is asked to decide the day after, in
+        # that morning's daily digest.
     ]
-    notice, notice_sms, reminder, _, demand, _, handover = world.log
+    notice, notice_sms, reminder, _, demand, _ = world.log
+    asked = [
+        e.at
+        for e in world.dossiers.events(WHOLESALER.client_id, "D-7781")
+        if e.what == "handover_decision_requested"
+    ]
+    assert asked == [local(2027, 1, 14)]
     assert demand.subject == (
         "Laatste aanmaning en ingebrekestelling: betaling aan Groothandel Peeters B.V. (D-7781)"
     )
@@ -289,7 +297,6 @@ def test_a_business_goes_straight_to_the_precollection_notice_across_christmas()
         "Incassokosten: € 80,00\nWettelijke rente over de te late betaling: € 24,85\nTotaal open: € 1.775,35"
         in reminder.text
     )
-    assert "Beslissing nodig: Bakkerij Smit B.V. (D-7781)" in handover.subject
     final = world.dossiers.get(WHOLESALER.client_id, "D-7781")
     assert final is not None and final.payment_link is not None
     # Interest goes on with the hand-over request (14 January); the link of the final demand

@@ -183,8 +183,9 @@ def test_day_7_sends_the_second_reminder_and_day_15_asks_the_client_about_a_hand
     assert world.run_due(NOW + timedelta(days=15)) == [ActionOutcome.HANDOVER_REQUESTED]
     jan = world.dossiers.get(CLUB.client_id, "10023")
     assert jan is not None and jan.status is Status.AWAITING_HANDOVER_DECISION
-    requests = [m for m in world.mailer.sent if m.to == CLUB.reply_to_email]
-    assert any("Jan de Vries (10023) overdragen aan incasso?" in m.subject for m in requests)
+    # The question goes in the client's daily digest: no e-mail per dossier.
+    assert not [m for m in world.mailer.sent if m.to == CLUB.reply_to_email]
+    assert "handover_decision_requested" in [e.what for e in world.dossiers.events(CLUB.client_id, "10023")]
     assert world.run_due(NOW + timedelta(days=21)) == []
     # A week without a decision: the client is reminded, and the dossier says on whom it waits.
     assert world.run_due(NOW + timedelta(days=22)) == [ActionOutcome.CLIENT_REMINDED] * 3

@@ -793,7 +793,7 @@ class Dossier:
     def request_handover_decision(
         self,
         step: int,
-        message: SentMessage,
+        message: SentMessage | None,
         *,
         step_name: str,
         at: datetime,
@@ -802,11 +802,13 @@ class Dossier:
         decide_by: datetime,
     ) -> None:
         """Ask the client whether to hand the file over; the dossier waits for the answer and the
-        client is reminded at `decide_by`."""
+        client is reminded at `decide_by`. Without a message the question reaches the client in
+        the daily digest, which lists every decision waiting."""
         self.step, self.step_name = step, step_name
         self.last_step_at = at
         self.apply(Trigger.HANDOVER_DECISION_REQUESTED, at=at, actor=actor, reason=reason)
-        self.record_message(message, actor=actor)
+        if message is not None:
+            self.record_message(message, actor=actor)
         waiting = Waiting(Party.CLIENT, decide_by, "handover_decision")
         self._schedule(Schedule(decide_by, waiting), at=at, actor=actor)
 
