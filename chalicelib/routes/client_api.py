@@ -116,10 +116,10 @@ def json_body() -> Any:
     return request.json_body if request is not None else None
 
 
-def client_route(
-    path: str, methods: list[str], *, browser: bool = False
+def login_route(
+    blueprint: Blueprint, path: str, methods: list[str], *, browser: bool = False
 ) -> Callable[[Callable[..., Response]], Any]:
-    """A route behind the client login, with domain errors mapped to answers.
+    """A route of `blueprint` behind the client login, with domain errors mapped to answers.
 
     `browser=True` for a GET the dashboard's pages link to (a download): API Gateway refuses a
     request without the Authorization header before any authorizer runs, so such a route has no
@@ -130,11 +130,17 @@ def client_route(
         kwargs: dict[str, Any] = {"methods": methods}
         if not browser:
             kwargs["authorizer"] = client_login
-        if "POST" in methods:
+        if "POST" in methods or "PUT" in methods:
             kwargs["content_types"] = JSON
-        return client_api.route(path, **kwargs)(answers_domain_errors(view))
+        return blueprint.route(path, **kwargs)(answers_domain_errors(view))
 
     return register
+
+
+def client_route(
+    path: str, methods: list[str], *, browser: bool = False
+) -> Callable[[Callable[..., Response]], Any]:
+    return login_route(client_api, path, methods, browser=browser)
 
 
 # --- reading ---------------------------------------------------------------------------------------

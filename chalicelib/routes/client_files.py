@@ -18,24 +18,18 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.domain.access import Caller
 from chalicelib.domain.errors import NotAllowed
-from chalicelib.routes.client_api import client_login, own_client
-from chalicelib.routes.errors import answers_domain_errors
+from chalicelib.routes.client_api import login_route, own_client
 
 client_files = Blueprint(__name__)
 
-JSON = ["application/json"]
 # An export is the client's data: never kept by a browser cache or a proxy.
 NO_STORE: dict[str, str | list[str]] = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _route(path: str, methods: list[str]) -> Callable[[Callable[..., Response]], Any]:
-    def register(view: Callable[..., Response]) -> Any:
-        kwargs: dict[str, Any] = {"methods": methods, "authorizer": client_login}
-        if "POST" in methods or "PUT" in methods:
-            kwargs["content_types"] = JSON
-        return client_files.route(path, **kwargs)(answers_domain_errors(view))
-
-    return register
+def _route(
+    path: str, methods: list[str], *, browser: bool = False
+) -> Callable[[Callable[..., Response]], Any]:
+    return login_route(client_files, path, methods, browser=browser)
 
 
 def _owner_of(client_id: str, what: str) -> Caller:
@@ -70,22 +64,22 @@ def _export(client_id: str, what: str, file_format: str) -> Response:
     return _download(exported.body, exported.content_type, exported.filename)
 
 
-@_route("/clients/{client_id}/exports/dossiers.csv", ["GET"])
+@_route("/clients/{client_id}/exports/dossiers.csv", ["GET"], browser=True)
 def dossiers_csv(client_id: str) -> Response:
     return _export(client_id, "dossiers", "csv")
 
 
-@_route("/clients/{client_id}/exports/dossiers.xlsx", ["GET"])
+@_route("/clients/{client_id}/exports/dossiers.xlsx", ["GET"], browser=True)
 def dossiers_xlsx(client_id: str) -> Response:
     return _export(client_id, "dossiers", "xlsx")
 
 
-@_route("/clients/{client_id}/exports/payments.csv", ["GET"])
+@_route("/clients/{client_id}/exports/payments.csv", ["GET"], browser=True)
 def payments_csv(client_id: str) -> Response:
     return _export(client_id, "payments", "csv")
 
 
-@_route("/clients/{client_id}/exports/payments.xlsx", ["GET"])
+@_route("/clients/{client_id}/exports/payments.xlsx", ["GET"], browser=True)
 def payments_xlsx(client_id: str) -> Response:
     return _export(client_id, "payments", "xlsx")
 
@@ -112,7 +106,7 @@ def uploads(client_id: str) -> Response:
     return Response(body=listed(client_id, _upload_deps()), headers=NO_STORE)
 
 
-@_route("/clients/{client_id}/uploads/{upload_id}/errors.csv", ["GET"])
+@_route("/clients/{client_id}/uploads/{upload_id}/errors.csv", ["GET"], browser=True)
 def upload_errors(client_id: str, upload_id: str) -> Response:
     from chalicelib.services.client_uploads import errors_csv
 

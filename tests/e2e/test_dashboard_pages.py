@@ -435,3 +435,24 @@ def test_a_user_of_no_client_cannot_sign_in(pipeline: Pipeline) -> None:
 
     assert answer.status_code == 401
     assert LOGIN_COOKIE not in browser.jar
+
+
+def test_the_overviews_export_links_download_with_the_login_cookie_alone(pipeline: Pipeline) -> None:
+    two_clients(pipeline)
+    browser = signed_in(pipeline)
+    overview = text(browser.get(f"/dashboard/{A}"))
+    links = re.findall(r'href="[^"]*(/clients/[^"]+/exports/[^"]+)"', overview)
+    assert sorted(link.rsplit("/", 1)[1] for link in links) == [
+        "dossiers.csv",
+        "dossiers.xlsx",
+        "payments.csv",
+        "payments.xlsx",
+    ]
+
+    dossiers = browser.get(f"/clients/{A}/exports/dossiers.csv")
+    assert dossiers.status_code == 200
+    assert "Bakkerij Smit" in dossiers.body.decode("utf-8-sig")
+    # The same cookie on another client's export answers like an unknown client; none signs in nobody.
+    other = browser.get(f"/clients/{CLIENT_B.client_id}/exports/dossiers.csv")
+    assert other.status_code == 404
+    assert Dashboard(pipeline).get(f"/clients/{A}/exports/dossiers.csv").status_code == 401

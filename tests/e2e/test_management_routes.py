@@ -270,6 +270,12 @@ def test_every_client_route_requires_the_client_login() -> None:
         "/dashboard/{client_id}/dossiers",
         "/dashboard/{client_id}/dossiers/{debtor_id}",
         "/dashboard/{client_id}/dossiers/{debtor_id}/{action}",
+        # Downloads the pages link to: the function verifies the Bearer token or the login cookie.
+        "/clients/{client_id}/exports/dossiers.csv",
+        "/clients/{client_id}/exports/dossiers.xlsx",
+        "/clients/{client_id}/exports/payments.csv",
+        "/clients/{client_id}/exports/payments.xlsx",
+        "/clients/{client_id}/uploads/{upload_id}/errors.csv",
     }
 
 
