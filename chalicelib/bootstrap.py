@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         PaymentGateway,
         PaymentLinkRegistry,
         PersonalLinkStore,
+        ProofUploads,
         SecretStore,
         SentEmailIndex,
         SmsSender,
@@ -151,6 +152,13 @@ def file_store() -> FileStore:
     from chalicelib.adapters.s3_files import S3FileStore
 
     return S3FileStore(settings().uploads_bucket)
+
+
+@cache
+def proof_uploads() -> ProofUploads:
+    from chalicelib.adapters.s3_proof_uploads import S3ProofUploads
+
+    return S3ProofUploads(settings().uploads_bucket)
 
 
 @cache
@@ -338,6 +346,7 @@ def reset() -> None:
         secret_store,
         upload_ledger,
         file_store,
+        proof_uploads,
         payment_gateway,
         payment_link_registry,
         mailer,

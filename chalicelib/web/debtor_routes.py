@@ -34,7 +34,8 @@ from chalicelib.domain.errors import (
     UnknownClient,
 )
 from chalicelib.domain.personal_links import PersonalLink
-from chalicelib.services import debtor_page
+from chalicelib.domain.proofs import proof_rules
+from chalicelib.services import debtor_page, dispute_proofs
 from chalicelib.services.personal_links import Visit, session_link, visit_with_token
 from chalicelib.web import forms, pages, signing
 from chalicelib.web.debtor_view import REASONS, creditor_of, debtor_view
@@ -50,7 +51,9 @@ CSRF_COOKIE = "dfc"
 LANGUAGE_COOKIE = "dfl"
 SESSION_LENGTH = timedelta(hours=8)
 YEAR = 365 * 24 * 3600
-NOTICES = ("paying", "plan_agreed", "plan_sent", "dispute_sent")
+NOTICES = ("paying", "plan_agreed", "plan_sent", "dispute_sent", "proof_sent", "callback_sent")
+# Where Mollie's hosted checkout lives (the pay form is redirected there).
+MOLLIE_CHECKOUT = "https://www.mollie.com"
 ERROR_PAGE_STATUS: dict[type[DebtflowError], int] = {
     UnknownClient: 404,
     DossierNotFound: 404,
@@ -86,6 +89,22 @@ def _source() -> str:
 
 def _client_path(client_id: str) -> str:
     return f"{_root()}/p/{client_id}"
+
+
+def _public_page_url(client_id: str, query: str) -> str:
+    public = urlparse(bootstrap.settings().public_api_url)
+    return f"{public.scheme}://{public.netloc}{_client_path(client_id)}?{query}"
+
+
+def _origin(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _checkout_origin() -> str:
+    """Mollie's checkout; on the local stack and in tests the emulator's own address."""
+    endpoint = bootstrap.settings().mollie_api_endpoint
+    return _origin(endpoint) if endpoint else MOLLIE_CHECKOUT
 
 
 def _csrf(client_id: str) -> tuple[str, list[str]]:
@@ -235,15 +254,22 @@ def show_page(client_id: str) -> Response:
     dossier = bootstrap.dossier_repository().get(client_id, link.debtor_id)
     if client is None or dossier is None:
         return not_found()
+    params = getattr(_request(), "query_params", None) or {}
+    if "key" in params or "bucket" in params:
+        # S3 sends the browser back with the bucket and the file's key appended: drop them.
+        return redirect(f"{_client_path(client_id)}?done=proof_sent")
     lang = _language()
     texts = pages.texts(TEXTS)[lang]
-    params = getattr(_request(), "query_params", None) or {}
     done = params.get("done")
     notice = texts[done].format(client=client.name) if done in NOTICES and done != "paying" else ""
     if done == "paying" and dossier.due_cents > 0:
         notice = texts["paying_text"]
     error = params.get("error") == "1"
     csrf, cookies = _csrf(client_id)
+    proof_forms = dispute_proofs.proof_forms(
+        dossier, bootstrap.proof_uploads(), _public_page_url(client_id, "done=proof_sent")
+    )
+    form_targets = (_checkout_origin(), *(_origin(f.upload.url) for f in proof_forms[:1]))
     body = pages.render(
         "debtor.html",
         lang,
@@ -252,12 +278,17 @@ def show_page(client_id: str) -> Response:
         base=_client_path(client_id),
         csrf=csrf,
         creditor=creditor_of(client),
-        view=debtor_view(client, dossier, texts, lang),
+        view=debtor_view(client, dossier, texts, lang, proof_forms),
         reasons=REASONS,
         notice=notice,
         error=error,
+        proof_size=format_megabytes(proof_rules().max_bytes),
     )
-    return page(body, 200, cookies)
+    return page(body, 200, cookies, form_targets)
+
+
+def format_megabytes(size_bytes: int) -> str:
+    return f"{size_bytes // (1024 * 1024)} MB"
 
 
 @debtor_pages.route(

@@ -9,6 +9,7 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.dossier import DisputeReason, Dossier, Invoice, Status, Trigger
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
+from chalicelib.services.dispute_proofs import ProofForm
 from chalicelib.services.message_content import long_date
 
 REASONS = tuple(r.value for r in DisputeReason)
@@ -37,6 +38,17 @@ class InstallmentLine:
 
 
 @dataclass(frozen=True)
+class ProofRequest:
+    """An "already paid" dispute waiting for the client: what proof came in, and the forms."""
+
+    dispute_id: str
+    invoices: str
+    received: int
+    refused: int
+    forms: tuple[ProofForm, ...]
+
+
+@dataclass(frozen=True)
 class DebtorView:
     reference: str
     invoices: tuple[InvoiceLine, ...]
@@ -49,6 +61,7 @@ class DebtorView:
     may_plan: bool
     plan_choices: tuple[int, ...]
     installments: tuple[InstallmentLine, ...]
+    proof_requests: tuple[ProofRequest, ...] = ()
 
 
 def creditor_of(client: Client) -> Creditor:
@@ -78,7 +91,27 @@ def _next_text(client: Client, dossier: Dossier, texts: dict[str, str], lang: st
     return texts["next_none"]
 
 
-def debtor_view(client: Client, dossier: Dossier, texts: dict[str, str], lang: str) -> DebtorView:
+def _proof_requests(dossier: Dossier, forms: tuple[ProofForm, ...]) -> tuple[ProofRequest, ...]:
+    return tuple(
+        ProofRequest(
+            d.dispute_id,
+            ", ".join(d.invoices),
+            len(d.proofs),
+            len(d.refused_proofs),
+            tuple(f for f in forms if f.dispute_id == d.dispute_id),
+        )
+        for d in dossier.disputes
+        if d.takes_proof
+    )
+
+
+def debtor_view(
+    client: Client,
+    dossier: Dossier,
+    texts: dict[str, str],
+    lang: str,
+    proof_forms: tuple[ProofForm, ...] = (),
+) -> DebtorView:
     rules = client.arrangement_rules
     due = dossier.due_cents
     # Choices up to what the client allows without looking; a larger number is still a request.
@@ -103,4 +136,5 @@ def debtor_view(client: Client, dossier: Dossier, texts: dict[str, str], lang: s
             InstallmentLine(i.number, long_date(i.due_date, lang), format_eur(i.amount_cents), i.is_paid)
             for i in (arrangement.installments if arrangement else ())
         ),
+        proof_requests=_proof_requests(dossier, proof_forms),
     )

@@ -51,6 +51,9 @@ EXPECTED_ACTIONS = {
         "s3:GetObject",
         "s3:PutObject",
         "s3:DeleteObject",
+        # A refused proof of payment goes with every version (services/dispute_proofs.py).
+        "s3:DeleteObjectVersion",
+        "s3:ListBucketVersions",
         "s3:ListBucket",
         "dynamodb:BatchGetItem",
         "dynamodb:DeleteItem",
@@ -227,12 +230,18 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
     allowed = grants(template, "ImportUpload")
 
     # posted/: the print partner's posting reports, which arrive through the same queue.
-    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "posted", "state", "storno")
+    # proofs/: a debtor's proof of payment, read (its first bytes) to check what it really is.
+    assert sorted(allowed["s3:GetObject"]) == objects(
+        "incoming", "paid", "posted", "proofs", "state", "storno"
+    )
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
     # dead-letters/: why a delivery failed, read by `debtflow dlq` (chalicelib/adapters/dead_letters.py).
     assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "quarantine", "reports", "state")
     # A new upload under the same name removes the old errors.csv that no longer holds.
-    assert allowed["s3:DeleteObject"] == objects("reports")
+    # A refused proof is deleted with every version, so nobody can open it later.
+    assert sorted(allowed["s3:DeleteObject"]) == objects("proofs", "reports")
+    assert allowed["s3:DeleteObjectVersion"] == objects("proofs")
+    assert allowed["s3:ListBucketVersions"] == [j(BUCKET, {"StringLike": {"s3:prefix": ["proofs/*"]}})]
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
     # with 403 instead of NoSuchKey, which S3ListDigests.load treats as "no digests".
     assert allowed["s3:ListBucket"] == [j(BUCKET)]
@@ -300,7 +309,8 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
     allowed = grants(template, "APIHandler")
 
     # Copies of what the debtor's page and the operator routes send (disputes, plan requests).
-    assert sorted(allowed["s3:PutObject"]) == objects("handover", "sent")
+    # proofs/: the presigned form the debtor's browser posts a proof with is signed by this role.
+    assert sorted(allowed["s3:PutObject"]) == objects("handover", "proofs", "sent")
     # Updates only on failed-visit counters and personal links (revoking), never on dossiers.
     # Updates only on its client's counters (a decision saves a dossier), failed-visit counters
     # and personal links (revoking); a dossier itself is written with PutItem in a transaction.

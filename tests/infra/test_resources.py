@@ -169,6 +169,8 @@ def test_new_client_files_notify_the_uploads_queue_once_s3_may_send_to_it(
         [{"Name": "prefix", "Value": "storno/"}],
         # The print partner's posting reports (services/posting.py).
         [{"Name": "prefix", "Value": "posted/"}],
+        # Debtors' proofs of payment, checked before anyone opens them (services/dispute_proofs.py).
+        [{"Name": "prefix", "Value": "proofs/"}],
     ]
     for notification in notifications:
         assert notification["Event"] == "s3:ObjectCreated:*"
