@@ -24,6 +24,8 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import aws_events, bootstrap
 from chalicelib.adapters import metrics
+from chalicelib.domain.call_backs import call_back_rules, call_back_slots
+from chalicelib.domain.contact_window import default_window
 from chalicelib.domain.errors import (
     ConcurrentChange,
     DebtflowError,
@@ -36,9 +38,10 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.personal_links import PersonalLink
 from chalicelib.domain.proofs import proof_rules
 from chalicelib.services import debtor_page, dispute_proofs
+from chalicelib.services.call_tasks import CallBackRefused, request_call_back
 from chalicelib.services.personal_links import Visit, session_link, visit_with_token
 from chalicelib.web import forms, pages, signing
-from chalicelib.web.debtor_view import REASONS, creditor_of, debtor_view
+from chalicelib.web.debtor_view import REASONS, call_back_view, creditor_of, debtor_view
 from chalicelib.web.responses import asset, cookie, page, redirect
 
 debtor_pages = Blueprint(__name__)
@@ -265,7 +268,10 @@ def show_page(client_id: str) -> Response:
     if done == "paying" and dossier.due_cents > 0:
         notice = texts["paying_text"]
     error = params.get("error") == "1"
+    slot_refused = params.get("error") == "slot"
     csrf, cookies = _csrf(client_id)
+    window = default_window()
+    slots = call_back_slots(bootstrap.now(), window, call_back_rules())
     proof_forms = dispute_proofs.proof_forms(
         dossier, bootstrap.proof_uploads(), _public_page_url(client_id, "done=proof_sent")
     )
@@ -278,10 +284,13 @@ def show_page(client_id: str) -> Response:
         base=_client_path(client_id),
         csrf=csrf,
         creditor=creditor_of(client),
-        view=debtor_view(client, dossier, texts, lang, proof_forms),
+        view=debtor_view(
+            client, dossier, texts, lang, proof_forms, call_back_view(dossier, slots, window, texts, lang)
+        ),
         reasons=REASONS,
         notice=notice,
         error=error,
+        slot_refused=slot_refused,
         proof_size=format_megabytes(proof_rules().max_bytes),
     )
     return page(body, 200, cookies, form_targets)
@@ -372,6 +381,17 @@ def _dispute(client_id: str, debtor_id: str, fields: dict[str, list[str]], page_
     return redirect(f"{page_path}?done=dispute_sent")
 
 
+def _call_back(client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path: str) -> Response:
+    try:
+        request_call_back(
+            client_id, debtor_id, forms.first(fields, "slot")[:40], bootstrap.now(), bootstrap.action_deps()
+        )
+    except CallBackRefused:
+        return redirect(f"{page_path}?error=slot#call-back")
+    logger.info("debtor asked for a call back", extra={"client_id": client_id})
+    return redirect(f"{page_path}?done=callback_sent")
+
+
 def _switch_language(
     client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path: str
 ) -> Response:
@@ -383,5 +403,6 @@ ACTIONS: dict[str, Callable[[str, str, dict[str, list[str]], str], Response]] = 
     "pay": _pay,
     "plan": _plan,
     "dispute": _dispute,
+    "call-back": _call_back,
     "language": _switch_language,
 }

@@ -4,8 +4,11 @@ template, dates and amounts already written as a Dutch or English reader expects
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from chalicelib.domain.call_backs import CallBackSlot
 from chalicelib.domain.clients import Client
+from chalicelib.domain.contact_window import ContactWindow
 from chalicelib.domain.dossier import DisputeReason, Dossier, Invoice, Status, Trigger
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
@@ -49,6 +52,16 @@ class ProofRequest:
 
 
 @dataclass(frozen=True)
+class CallBackView:
+    """The call-back form (times to choose) or, once asked, when the call comes."""
+
+    planned: str
+    choices: tuple[tuple[str, str], ...]
+    window_start: str
+    window_end: str
+
+
+@dataclass(frozen=True)
 class DebtorView:
     reference: str
     invoices: tuple[InvoiceLine, ...]
@@ -62,6 +75,7 @@ class DebtorView:
     plan_choices: tuple[int, ...]
     installments: tuple[InstallmentLine, ...]
     proof_requests: tuple[ProofRequest, ...] = ()
+    call_back: CallBackView | None = None
 
 
 def creditor_of(client: Client) -> Creditor:
@@ -105,12 +119,41 @@ def _proof_requests(dossier: Dossier, forms: tuple[ProofForm, ...]) -> tuple[Pro
     )
 
 
+def _moment(at: datetime, end: datetime, window: ContactWindow, texts: dict[str, str], lang: str) -> str:
+    start, stop = at.astimezone(window.zone), end.astimezone(window.zone)
+    weekday = texts["weekday_names"].split(",")[start.weekday()]
+    return texts["callback_slot_label"].format(
+        day=f"{weekday} {long_date(start.date(), lang)}", start=f"{start:%H:%M}", end=f"{stop:%H:%M}"
+    )
+
+
+def call_back_view(
+    dossier: Dossier, slots: tuple[CallBackSlot, ...], window: ContactWindow, texts: dict[str, str], lang: str
+) -> CallBackView | None:
+    """Only for a file still open and a debtor whose phone number the client gave."""
+    if not dossier.is_active or dossier.debtor.phone_e164 is None:
+        return None
+    planned = dossier.open_call_backs
+    when = ""
+    if planned:
+        task = planned[-1]
+        assert task.call_until is not None
+        when = _moment(task.call_from, task.call_until, window, texts, lang)
+    return CallBackView(
+        planned=when,
+        choices=tuple((s.value, _moment(s.start, s.end, window, texts, lang)) for s in slots),
+        window_start=f"{window.start:%H:%M}",
+        window_end=f"{window.end:%H:%M}",
+    )
+
+
 def debtor_view(
     client: Client,
     dossier: Dossier,
     texts: dict[str, str],
     lang: str,
     proof_forms: tuple[ProofForm, ...] = (),
+    call_back: CallBackView | None = None,
 ) -> DebtorView:
     rules = client.arrangement_rules
     due = dossier.due_cents
@@ -137,4 +180,5 @@ def debtor_view(
             for i in (arrangement.installments if arrangement else ())
         ),
         proof_requests=_proof_requests(dossier, proof_forms),
+        call_back=call_back,
     )
