@@ -334,6 +334,24 @@ def _pay(client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path
     return redirect(checkout)
 
 
+def _pay_installment(
+    client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path: str
+) -> Response:
+    number = forms.first(fields, "installment")[:3]
+    if not number.isdigit():
+        raise InvalidRequest("choose an installment")
+    checkout = debtor_page.checkout_for_installment(
+        client_id,
+        debtor_id,
+        int(number),
+        bootstrap.now(),
+        bootstrap.action_deps(),
+        return_url=_public_page_url(client_id, "done=paying"),
+    )
+    logger.info("debtor page installment payment started", extra={"client_id": client_id})
+    return redirect(checkout)
+
+
 AMOUNT = re.compile(r"(\d{1,6})(?:[.,](\d{1,2}))?")
 
 
@@ -401,6 +419,7 @@ def _switch_language(
 
 ACTIONS: dict[str, Callable[[str, str, dict[str, list[str]], str], Response]] = {
     "pay": _pay,
+    "pay-installment": _pay_installment,
     "plan": _plan,
     "dispute": _dispute,
     "call-back": _call_back,

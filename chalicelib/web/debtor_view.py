@@ -38,6 +38,8 @@ class InstallmentLine:
     due_date: str
     amount: str
     paid: bool
+    # Still something open of it: the page shows a button to pay it.
+    payable: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,13 @@ def debtor_view(
         may_plan=due > 0 and dossier.may(Trigger.ARRANGEMENT_AGREED),
         plan_choices=tuple(range(2, most + 1)),
         installments=tuple(
-            InstallmentLine(i.number, long_date(i.due_date, lang), format_eur(i.amount_cents), i.is_paid)
+            InstallmentLine(
+                i.number,
+                long_date(i.due_date, lang),
+                format_eur(i.open_cents if i.open_cents else i.amount_cents),
+                i.is_paid,
+                payable=i.open_cents > 0,
+            )
             for i in (arrangement.installments if arrangement else ())
         ),
         proof_requests=_proof_requests(dossier, proof_forms),

@@ -1192,7 +1192,9 @@ class Dossier:
                 total_overpaid_cents=self.overpaid_cents,
             )
         if self.arrangement is not None and self.status is Status.IN_ARRANGEMENT:
-            self.arrangement = self.arrangement.credit(amount_cents - received.overpaid_cents)
+            self.arrangement = self.arrangement.credit(
+                amount_cents - received.overpaid_cents, named=self._installment_of_link(link_id or payment_id)
+            )
         if self.payment_link and self.payment_link.payment_id in (payment_id, link_id):
             self.retire_payment_link(at=at, actor=actor, reason="paid")
         else:
@@ -1210,6 +1212,11 @@ class Dossier:
                 self.apply(Trigger.FULLY_PAID, at=at, actor=actor, reason="everything open has been paid")
             self._stop(at=at, actor=actor)
         return True
+
+    def _installment_of_link(self, link_id: str) -> int | None:
+        """The installment a payment link was made for, if any (current or retired link)."""
+        links = (*((self.payment_link,) if self.payment_link else ()), *self.retired_links)
+        return next((link.installment for link in links if link.payment_id == link_id), None)
 
     def reverse_payment(
         self,
