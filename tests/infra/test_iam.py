@@ -97,7 +97,15 @@ EXPECTED_ACTIONS = {
     | ITEMS
     | MOLLIE_KEYS
     | COUNTERS
-    | {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject", "ses:SendEmail"},
+    | {
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "s3:PutObject",
+        "ses:SendEmail",
+        # The debtor page's signing key (a generated secret, read through SSM's reference).
+        "secretsmanager:GetSecretValue",
+    },
     "ReconcilePayments": LOGS
     | TABLE_KEY_WRITE
     | ITEMS
@@ -122,6 +130,10 @@ SMS_SIDS = ("SendSmsToPhoneNumbers", "NeverPublishToTopicsOrEndpoints")
 TABLE = {"Fn::GetAtt": ["DebtflowTable", "Arn"]}
 KEY = {"Fn::GetAtt": ["DebtflowKey", "Arn"]}
 BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
+PAGE_KEY_REFERENCE = {
+    "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/aws/reference/secretsmanager/"
+    "debtflow-${Stage}-page-signing-key"
+}
 SSM_CLIENT_KEYS = {
     "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/debtflow/clients/*"
 }
@@ -384,8 +396,19 @@ def test_mollie_keys_are_read_from_the_client_path_and_decrypted_only_through_ss
 ) -> None:
     allowed = grants(template, function)
 
-    assert allowed["ssm:GetParameter"] == [j(SSM_CLIENT_KEYS)]
-    assert sorted(allowed["kms:Decrypt"]) == sorted([j(KEY, via("ssm")), j(KEY, via("dynamodb"))])
+    page_key = [j(PAGE_KEY_REFERENCE)] if function == "APIHandler" else []
+    assert sorted(allowed["ssm:GetParameter"]) == sorted([j(SSM_CLIENT_KEYS), *page_key])
+    page_key_decrypt = [j(KEY, via("secretsmanager"))] if function == "APIHandler" else []
+    assert sorted(allowed["kms:Decrypt"]) == sorted(
+        [j(KEY, via("ssm")), j(KEY, via("dynamodb")), *page_key_decrypt]
+    )
+
+
+def test_only_the_api_reads_the_page_signing_key(template: dict[str, Any]) -> None:
+    assert grants(template, "APIHandler")["secretsmanager:GetSecretValue"] == [j({"Ref": "PageSigningKey"})]
+    for function in FUNCTIONS:
+        if function != "APIHandler":
+            assert "secretsmanager:GetSecretValue" not in grants(template, function), function
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -394,7 +417,10 @@ def test_the_table_key_is_usable_only_through_dynamodb_and_ssm(
 ) -> None:
     for action, resources in grants(template, function).items():
         if action.startswith("kms:"):
-            assert all(r in (j(KEY, via("dynamodb")), j(KEY, via("ssm"))) for r in resources), action
+            through = [j(KEY, via("dynamodb")), j(KEY, via("ssm"))]
+            if function == "APIHandler" and action == "kms:Decrypt":
+                through.append(j(KEY, via("secretsmanager")))
+            assert all(r in through for r in resources), action
 
 
 def test_the_public_webhook_reads_the_client_key_and_writes_items_of_the_table_only(
