@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         WhatsAppSender,
     )
     from chalicelib.services.reconciliation import ReconciliationDeps
+    from chalicelib.web.page_clients import RecentClients
 
 
 def system_clock() -> datetime:
@@ -137,6 +138,14 @@ def client_directory() -> ClientDirectory:
 
     _bind_table()
     return DynamoClientDirectory()
+
+
+@cache
+def page_clients() -> RecentClients:
+    """The debtor page's read of its client, kept a minute per instance (web/page_clients.py)."""
+    from chalicelib.web.page_clients import RecentClients
+
+    return RecentClients(client_directory())
 
 
 @cache
@@ -343,6 +352,7 @@ def reset() -> None:
         _bind_table,
         dossier_repository,
         client_directory,
+        page_clients,
         secret_store,
         upload_ledger,
         file_store,

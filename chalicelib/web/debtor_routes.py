@@ -253,7 +253,7 @@ def show_page(client_id: str) -> Response:
     link = _session(client_id)
     if link is None:
         return not_found()
-    client = bootstrap.client_directory().get(client_id)
+    client = bootstrap.page_clients().get(client_id)
     dossier = bootstrap.dossier_repository().get(client_id, link.debtor_id)
     if client is None or dossier is None:
         return not_found()
