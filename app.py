@@ -119,6 +119,9 @@ def _import_uploads_of(record: Any) -> None:
         if upload.key.startswith(f"{aws_events.POSTING_REPORTS}/"):
             posting_report(upload.key)
             continue
+        if upload.key.startswith(f"{aws_events.PROOFS}/"):
+            dispute_proof(upload.key)
+            continue
         with metrics.published():
             result = run_import(upload, bootstrap.now(), bootstrap.import_deps(), delivery=delivery)
             metrics.count("RowsImported", result.accepted)
@@ -157,6 +160,19 @@ def posting_report(key: str) -> None:
             "refused": len(result.refused),
         },
     )
+
+
+def dispute_proof(key: str) -> None:
+    """A debtor's proof of payment landed: checked by its content before anyone opens it
+    (services/dispute_proofs.py); checking it twice changes nothing."""
+    from chalicelib.services.dispute_proofs import check_uploaded_proof
+    from chalicelib.services.unit_of_work import DossierUnitOfWork
+
+    uow = DossierUnitOfWork(bootstrap.dossier_repository())
+    outcome = check_uploaded_proof(key, bootstrap.now(), bootstrap.proof_uploads(), uow)
+    with metrics.published():
+        metrics.count("DisputeProofsRefused" if outcome.value == "refused" else "DisputeProofsChecked")
+    logger.info("dispute proof checked", extra={"client_id": key.split("/")[1], "outcome": outcome.value})
 
 
 def check_postings() -> None:

@@ -35,7 +35,7 @@ def main() -> None:
 
     from chalicelib import bootstrap
     from chalicelib.adapters import table
-    from chalicelib.domain.dossier import Dossier, Invoice
+    from chalicelib.domain.dossier import DisputeReason, Dossier, Invoice, Schedule
     from chalicelib.services.personal_links import issue_personal_link
     from infra.local.demo_data import DEMO_CLIENT
     from infra.local.provision import LocalNames, provision
@@ -62,6 +62,17 @@ def main() -> None:
             file = Dossier(DEMO_CLIENT.client_id, debtor(f"P{n:04d}"), NOW.date())
             file.invoices["F-1"] = Invoice("F-1", NOW.date(), 12_500, 12_500)
             file.invoices["F-2"] = Invoice("F-2", NOW.date(), 4_250, 4_250)
+            if n % 2:
+                # Every other debtor says F-1 is paid already: their page signs three upload forms.
+                file.file_dispute(
+                    ["F-1"],
+                    DisputeReason.ALREADY_PAID,
+                    lambda _: Schedule(None),
+                    at=NOW,
+                    actor="debtor",
+                    decide_by=NOW,
+                    copy_term_ends=NOW,
+                )
             dossiers.save(file)
             links.append(issue_personal_link(file, NOW, bootstrap.personal_link_store(), ""))
 
@@ -85,7 +96,12 @@ def main() -> None:
         Connection._make_api_call = measured  # type: ignore[method-assign]
         own: dict[str, list[float]] = {}
         calls: dict[str, int] = {}
-        timings: dict[str, list[float]] = {"open link (303)": [], "page (200)": [], "unknown link (404)": []}
+        timings: dict[str, list[float]] = {
+            "open link (303)": [],
+            "page (200)": [],
+            "page + proof forms": [],
+            "unknown link (404)": [],
+        }
         first_load = 0
         first_load_raw = 0
         with ChaliceClient(app.app, stage_name="local") as chalice:
@@ -110,7 +126,8 @@ def main() -> None:
                 cookies = "; ".join(
                     c.split(";", 1)[0] for c in (raw if isinstance(raw, list) else raw.split(", "))
                 )
-                page = timed("page (200)", opened.headers["Location"], {"Cookie": cookies})
+                kind = "page + proof forms" if n % 2 else "page (200)"
+                page = timed(kind, opened.headers["Location"], {"Cookie": cookies})
                 assert page.status_code == 200, page.status_code
                 timed("unknown link (404)", f"/p/{DEMO_CLIENT.client_id}/{'A' * 42}{n % 10}")
                 if n == 0:

@@ -25,9 +25,11 @@ CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 PAYMENT_ID = re.compile(r"tr_[A-Za-z0-9]{1,64}")
 # Where clients drop files (services/import_upload.py reads the first three prefixes): lists of
 # open items, lists of paid items and the bank's reversed direct debits; and where the print
-# partner drops its posting reports (services/posting.py).
-UPLOAD_PREFIXES = ("incoming", "paid", "storno", "posted")
+# partner drops its posting reports (services/posting.py); and where a debtor's browser drops a
+# proof of payment (services/dispute_proofs.py).
+UPLOAD_PREFIXES = ("incoming", "paid", "storno", "posted", "proofs")
 POSTING_REPORTS = "posted"
+PROOFS = "proofs"
 # S3 allows 1024 bytes of key; a report name adds a suffix to it.
 MAX_UPLOAD_KEY_BYTES = 900
 # Operators only: the client's IAM policy reaches reports/<client>/, never this prefix.
@@ -76,8 +78,8 @@ def upload_key_problem(key: str) -> str | None:
         return "the key has an empty, '.' or '..' segment"
     if len(segments) < 3 or segments[0] not in UPLOAD_PREFIXES:
         return (
-            "the file is not under incoming/<client id>/, paid/<client id>/, storno/<client id>/ "
-            "or posted/<client id>/"
+            "the file is not under incoming/<client id>/, paid/<client id>/, storno/<client id>/, "
+            "posted/<client id>/ or proofs/<client id>/"
         )
     if not CLIENT_ID.fullmatch(segments[1]):
         return "the client part is not a client id (lowercase letters, digits and dashes)"

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         PaymentLinkRegistry,
         PersonalLinkStore,
         PlanRequests,
+        ProofUploads,
         SecretStore,
         SentEmailIndex,
         SignIn,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         WhatsAppSender,
     )
     from chalicelib.services.reconciliation import ReconciliationDeps
+    from chalicelib.web.page_clients import RecentClients
 
 
 def system_clock() -> datetime:
@@ -150,6 +152,14 @@ def client_directory() -> ClientDirectory:
 
 
 @cache
+def page_clients() -> RecentClients:
+    """The debtor page's read of its client, kept a minute per instance (web/page_clients.py)."""
+    from chalicelib.web.page_clients import RecentClients
+
+    return RecentClients(client_directory())
+
+
+@cache
 def upload_ledger() -> UploadLedger:
     from chalicelib.adapters.dynamodb_repository import DynamoUploadLedger
 
@@ -162,6 +172,13 @@ def file_store() -> FileStore:
     from chalicelib.adapters.s3_files import S3FileStore
 
     return S3FileStore(settings().uploads_bucket)
+
+
+@cache
+def proof_uploads() -> ProofUploads:
+    from chalicelib.adapters.s3_proof_uploads import S3ProofUploads
+
+    return S3ProofUploads(settings().uploads_bucket)
 
 
 @cache
@@ -386,9 +403,11 @@ def reset() -> None:
         _bind_table,
         dossier_repository,
         client_directory,
+        page_clients,
         secret_store,
         upload_ledger,
         file_store,
+        proof_uploads,
         payment_gateway,
         payment_link_registry,
         mailer,

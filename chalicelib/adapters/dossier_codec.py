@@ -15,6 +15,7 @@ from chalicelib.domain.dossier import (
     AuditEvent,
     CostCharge,
     Dispute,
+    DisputeProof,
     DisputeReason,
     DisputeState,
     Dossier,
@@ -128,6 +129,8 @@ def _dispute_to_dict(dispute: Dispute) -> dict[str, Any]:
             name: getattr(dispute, name).isoformat() if getattr(dispute, name) else None
             for name in ("opened_at", "decide_by", "resume_at", "closed_at")
         },
+        "proofs": [{**asdict(p), "received_at": p.received_at.isoformat()} for p in dispute.proofs],
+        "refused_proofs": list(dispute.refused_proofs),
     }
 
 
@@ -142,6 +145,11 @@ def _dispute_from_dict(data: dict[str, Any]) -> Dispute:
             "decide_by": _dt(data.get("decide_by")),
             "resume_at": _dt(data.get("resume_at")),
             "closed_at": _dt(data.get("closed_at")),
+            "proofs": tuple(
+                DisputeProof(**{**p, "received_at": datetime.fromisoformat(p["received_at"])})
+                for p in data.get("proofs", ())
+            ),
+            "refused_proofs": tuple(data.get("refused_proofs", ())),
         }
     )
 
@@ -206,6 +214,7 @@ def _call_task_to_dict(task: CallTask) -> dict[str, Any]:
         "outcome": task.outcome.value if task.outcome else None,
         "outcome_at": task.outcome_at.isoformat() if task.outcome_at else None,
         "promised_on": task.promised_on.isoformat() if task.promised_on else None,
+        "call_until": task.call_until.isoformat() if task.call_until else None,
     }
 
 
@@ -218,6 +227,7 @@ def _call_task_from_dict(data: dict[str, Any]) -> CallTask:
             "outcome": CallOutcome(data["outcome"]) if data.get("outcome") else None,
             "outcome_at": _dt(data.get("outcome_at")),
             "promised_on": date.fromisoformat(data["promised_on"]) if data.get("promised_on") else None,
+            "call_until": _dt(data.get("call_until")),
         }
     )
 

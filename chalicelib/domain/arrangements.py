@@ -81,12 +81,15 @@ class Arrangement:
     def next_open(self) -> Installment | None:
         return next((i for i in self.installments if not i.is_paid), None)
 
-    def credit(self, cents: int) -> Arrangement:
+    def credit(self, cents: int, *, named: int | None = None) -> Arrangement:
         """Spread a payment over the installments, earliest first; a negative amount (refund,
-        chargeback) takes money back from the latest paid installment first."""
+        chargeback) takes money back from the latest paid installment first. A payment made for
+        one installment (the debtor chose it on their page) pays that one first."""
         installments = list(self.installments)
         left = cents
-        order = range(len(installments)) if left >= 0 else reversed(range(len(installments)))
+        order: list[int] = list(range(len(installments)) if left >= 0 else reversed(range(len(installments))))
+        if left > 0 and named is not None:
+            order.sort(key=lambda index: installments[index].number != named)
         for index in order:
             item = installments[index]
             if left > 0:

@@ -32,6 +32,8 @@ class CallTask:
     promised_on: date | None = None
     note: str = ""
     caller: str = ""
+    # A call back the debtor asked for: call between `call_from` and this moment.
+    call_until: datetime | None = None
 
     @property
     def is_open(self) -> bool:

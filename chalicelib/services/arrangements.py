@@ -30,6 +30,7 @@ from chalicelib.services.dossier_actions import (
 from chalicelib.services.letter_content import plain_letter, postal_lines
 from chalicelib.services.message_content import email_for_client, email_for_debtor, language_of, long_date
 from chalicelib.services.payments import payment_link_for
+from chalicelib.services.personal_links import issue_personal_link
 from chalicelib.services.ports import Attachment, Letter
 
 ACTOR = "arrangement"
@@ -134,6 +135,8 @@ def _confirm_in_writing(
             ],
             arrangement_total=format_eur(arrangement.total_cents),
             first_payment_url="",
+            # The debtor's own page: every installment there with a button to pay it.
+            page_url=issue_personal_link(dossier, now, deps.personal_links, deps.public_api_url),
             misses_allowed=rules.misses_allowed,
             grace_days=rules.grace_days,
             attachments=(Attachment(f"betalingsregeling-{dossier.debtor_id}.pdf", "application/pdf", pdf),),
@@ -312,6 +315,7 @@ def _send(
             installment_due_date=long_date(item.due_date, language_of(client, dossier)),
             # The missed-installment e-mail warns only when one more miss really ends the plan.
             last_chance=dossier.arrangement.missed_count >= client.arrangement_rules.misses_allowed,
+            page_url=issue_personal_link(dossier, now, deps.personal_links, deps.public_api_url),
         )
         if dossier.usable_email
         else None

@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import schedule
+from chalicelib.domain.call_backs import call_back_rules, call_back_slots, chosen_slot
 from chalicelib.domain.call_tasks import CallOutcome, CallTask
 from chalicelib.domain.clients import Client
-from chalicelib.domain.contact_window import is_contact_allowed
+from chalicelib.domain.contact_window import default_window, is_contact_allowed
 from chalicelib.domain.dossier import DisputeReason
-from chalicelib.domain.errors import InvalidRequest, UnknownClient
+from chalicelib.domain.errors import DossierNotFound, InvalidRequest, UnknownClient
 from chalicelib.domain.money import format_eur
 from chalicelib.services.disputes import DisputeRequest, file_dispute
 from chalicelib.services.dossier_actions import ActionDeps, policy_for
@@ -142,6 +143,34 @@ def record_call_outcome(
     return task
 
 
+class CallBackRefused(InvalidRequest):
+    """The time asked for is not one the page offered: outside the contact window, past, or
+    further ahead than the page plans."""
+
+
+def request_call_back(client_id: str, debtor_id: str, slot: str, now: datetime, deps: ActionDeps) -> CallTask:
+    """The debtor chose a time on their page: a call task for the client's call team, shown on
+    the worklist from the start of that time. Only a slot inside the contact window is taken."""
+    chosen = chosen_slot(slot, call_back_slots(now, default_window(), call_back_rules()))
+    if chosen is None:
+        raise CallBackRefused("choose a time from the list")
+    dossier = deps.dossiers.get(client_id, debtor_id)
+    if dossier is None:
+        raise DossierNotFound(client_id, debtor_id)
+    if dossier.debtor.phone_e164 is None:
+        raise InvalidRequest("there is no phone number to call")
+    task = CallTask(
+        task_id=f"call-back-{chosen.value}",
+        step=dossier.step,
+        created_at=now,
+        call_from=chosen.start,
+        call_until=chosen.end,
+        note="asked for on the debtor's page",
+    )
+    deps.uow.change(client_id, debtor_id, lambda fresh: fresh.request_call_back(task, actor="debtor"))
+    return task
+
+
 def worklist(client_id: str, now: datetime, dossiers: DossierRepository) -> list[dict[str, Any]]:
     """Open call tasks of a client that may be called now; empty outside the contact window."""
     if not is_contact_allowed(now):
@@ -157,6 +186,8 @@ def worklist(client_id: str, now: datetime, dossiers: DossierRepository) -> list
                 {
                     "task_id": task.task_id,
                     "debtor_id": dossier.debtor_id,
+                    # A call back the debtor asked for: call before this moment.
+                    "call_until": task.call_until.isoformat() if task.call_until else None,
                     "name": dossier.debtor.name,
                     "phone": dossier.debtor.phone_e164,
                     "due": format_eur(dossier.due_cents),

@@ -209,6 +209,17 @@ def dossier_detail(
                 "opened_at": d.opened_at.isoformat(),
                 "decide_by": d.decide_by.isoformat() if d.decide_by else None,
                 "note": d.note,
+                # Checked files only; refused ones are gone, only their count is kept.
+                "proofs": [
+                    {
+                        "key": p.key,
+                        "content_type": p.content_type,
+                        "size_bytes": p.size_bytes,
+                        "received_at": p.received_at.isoformat(),
+                    }
+                    for p in d.proofs
+                ],
+                "proofs_refused": len(d.refused_proofs),
             }
             for d in dossier.disputes
         ],

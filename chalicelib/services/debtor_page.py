@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from chalicelib.domain.arrangements import ArrangementRefused
 from chalicelib.domain.clients import Client
-from chalicelib.domain.dossier import DisputeReason, Dossier, SentMessage
+from chalicelib.domain.dossier import DisputeReason, Dossier, SentMessage, Status
 from chalicelib.domain.errors import DossierNotFound, InvalidRequest, UnknownClient
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.personal_links import looks_like_token, token_digest
@@ -77,6 +77,36 @@ def checkout_for(
             links=deps.links,
             public_api_url=deps.public_api_url,
             amount_cents=amount,
+            actor=ACTOR,
+            redirect_url=return_url,
+        )
+        return link.checkout_url
+
+    return deps.uow.change(client_id, debtor_id, issue)
+
+
+def checkout_for_installment(
+    client_id: str, debtor_id: str, number: int, now: datetime, deps: ActionDeps, *, return_url: str
+) -> str:
+    """A Mollie payment link for what is still open of one installment of the agreed plan; the
+    webhook credits it to that installment, as a link from the installment's e-mail would be."""
+    client = _client(deps, client_id)
+
+    def issue(dossier: Dossier) -> str:
+        plan = dossier.arrangement if dossier.status is Status.IN_ARRANGEMENT else None
+        item = next((i for i in (plan.installments if plan else ()) if i.number == number), None)
+        if item is None or item.open_cents <= 0:
+            raise InvalidRequest("this installment cannot be paid here")
+        link = payment_link_for(
+            client,
+            dossier,
+            dossier.step,
+            now,
+            gateway=deps.payments,
+            links=deps.links,
+            public_api_url=deps.public_api_url,
+            amount_cents=item.open_cents,
+            installment=item.number,
             actor=ACTOR,
             redirect_url=return_url,
         )

@@ -36,6 +36,7 @@ from chalicelib.services.message_content import (
     long_date,
 )
 from chalicelib.services.payments import payment_link_for
+from chalicelib.services.personal_links import issue_personal_link
 from chalicelib.services.ports import Attachment, Email
 from chalicelib.services.request_bodies import json_object
 
@@ -184,7 +185,14 @@ def _tell(client: Client, debtor_id: str, dispute: Dispute, now: datetime, deps:
             }
         link = dossier.payment_link
         email = email_for_debtor(
-            client, dossier, template, link.checkout_url if link else "", attachments=attachments, **facts
+            client,
+            dossier,
+            template,
+            link.checkout_url if link else "",
+            attachments=attachments,
+            # Where the debtor follows the dispute (and sends a proof for "already paid").
+            page_url=issue_personal_link(dossier, now, deps.personal_links, deps.public_api_url),
+            **facts,
         )
         outgoing.append(("email", template, email))
     if dispute.state is DisputeState.WITH_CLIENT:

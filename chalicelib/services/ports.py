@@ -172,6 +172,33 @@ class FileStore(Protocol):
 
 
 @dataclass(frozen=True)
+class UploadForm:
+    """A form the browser posts straight to the bucket: `url` is its action, `fields` its hidden
+    inputs in order (the file input comes after them)."""
+
+    url: str
+    fields: tuple[tuple[str, str], ...]
+
+
+class ProofUploads(Protocol):
+    def form(
+        self, key: str, content_type: str, max_bytes: int, redirect_url: str, valid_seconds: int
+    ) -> UploadForm:
+        """A signed form for one file at exactly `key`, of exactly `content_type`, at most
+        `max_bytes`; after the upload the browser is sent to `redirect_url`."""
+        ...
+
+    def head(self, key: str, size: int) -> tuple[bytes, int]:
+        """The first `size` bytes of the uploaded file and its whole size; FileNotFoundError when
+        it is gone."""
+        ...
+
+    def discard(self, key: str) -> None:
+        """Remove the file with every stored version of it (the bucket keeps versions)."""
+        ...
+
+
+@dataclass(frozen=True)
 class Attachment:
     filename: str
     content_type: str

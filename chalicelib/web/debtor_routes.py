@@ -24,6 +24,8 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import aws_events, bootstrap
 from chalicelib.adapters import metrics
+from chalicelib.domain.call_backs import call_back_rules, call_back_slots
+from chalicelib.domain.contact_window import default_window
 from chalicelib.domain.errors import (
     ConcurrentChange,
     DebtflowError,
@@ -34,10 +36,12 @@ from chalicelib.domain.errors import (
     UnknownClient,
 )
 from chalicelib.domain.personal_links import PersonalLink
-from chalicelib.services import debtor_page
+from chalicelib.domain.proofs import proof_rules
+from chalicelib.services import debtor_page, dispute_proofs
+from chalicelib.services.call_tasks import CallBackRefused, request_call_back
 from chalicelib.services.personal_links import Visit, session_link, visit_with_token
 from chalicelib.web import forms, pages, signing
-from chalicelib.web.debtor_view import REASONS, creditor_of, debtor_view
+from chalicelib.web.debtor_view import REASONS, call_back_view, creditor_of, debtor_view
 from chalicelib.web.responses import asset, cookie, page, redirect
 
 debtor_pages = Blueprint(__name__)
@@ -50,7 +54,9 @@ CSRF_COOKIE = "dfc"
 LANGUAGE_COOKIE = "dfl"
 SESSION_LENGTH = timedelta(hours=8)
 YEAR = 365 * 24 * 3600
-NOTICES = ("paying", "plan_agreed", "plan_sent", "dispute_sent")
+NOTICES = ("paying", "plan_agreed", "plan_sent", "dispute_sent", "proof_sent", "callback_sent")
+# Where Mollie's hosted checkout lives (the pay form is redirected there).
+MOLLIE_CHECKOUT = "https://www.mollie.com"
 ERROR_PAGE_STATUS: dict[type[DebtflowError], int] = {
     UnknownClient: 404,
     DossierNotFound: 404,
@@ -85,6 +91,22 @@ def _source() -> str:
 
 def _client_path(client_id: str) -> str:
     return f"{_root()}/p/{client_id}"
+
+
+def _public_page_url(client_id: str, query: str) -> str:
+    public = urlparse(bootstrap.settings().public_api_url)
+    return f"{public.scheme}://{public.netloc}{_client_path(client_id)}?{query}"
+
+
+def _origin(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _checkout_origin() -> str:
+    """Mollie's checkout; on the local stack and in tests the emulator's own address."""
+    endpoint = bootstrap.settings().mollie_api_endpoint
+    return _origin(endpoint) if endpoint else MOLLIE_CHECKOUT
 
 
 def _csrf(client_id: str) -> tuple[str, list[str]]:
@@ -230,19 +252,29 @@ def show_page(client_id: str) -> Response:
     link = _session(client_id)
     if link is None:
         return not_found()
-    client = bootstrap.client_directory().get(client_id)
+    client = bootstrap.page_clients().get(client_id)
     dossier = bootstrap.dossier_repository().get(client_id, link.debtor_id)
     if client is None or dossier is None:
         return not_found()
+    params = getattr(_request(), "query_params", None) or {}
+    if "key" in params or "bucket" in params:
+        # S3 sends the browser back with the bucket and the file's key appended: drop them.
+        return redirect(f"{_client_path(client_id)}?done=proof_sent")
     lang = _language()
     texts = pages.texts(TEXTS)[lang]
-    params = getattr(_request(), "query_params", None) or {}
     done = params.get("done")
     notice = texts[done].format(client=client.name) if done in NOTICES and done != "paying" else ""
     if done == "paying" and dossier.due_cents > 0:
         notice = texts["paying_text"]
     error = params.get("error") == "1"
+    slot_refused = params.get("error") == "slot"
     csrf, cookies = _csrf(client_id)
+    window = default_window()
+    slots = call_back_slots(bootstrap.now(), window, call_back_rules())
+    proof_forms = dispute_proofs.proof_forms(
+        dossier, bootstrap.proof_uploads(), _public_page_url(client_id, "done=proof_sent")
+    )
+    form_targets = (_checkout_origin(), *(_origin(f.upload.url) for f in proof_forms[:1]))
     body = pages.render(
         "debtor.html",
         lang,
@@ -251,12 +283,20 @@ def show_page(client_id: str) -> Response:
         base=_client_path(client_id),
         csrf=csrf,
         creditor=creditor_of(client),
-        view=debtor_view(client, dossier, texts, lang),
+        view=debtor_view(
+            client, dossier, texts, lang, proof_forms, call_back_view(dossier, slots, window, texts, lang)
+        ),
         reasons=REASONS,
         notice=notice,
         error=error,
+        slot_refused=slot_refused,
+        proof_size=format_megabytes(proof_rules().max_bytes),
     )
-    return page(body, 200, cookies)
+    return page(body, 200, cookies, form_targets)
+
+
+def format_megabytes(size_bytes: int) -> str:
+    return f"{size_bytes // (1024 * 1024)} MB"
 
 
 @debtor_pages.route(
@@ -290,6 +330,24 @@ def _pay(client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path
     logger.info(
         "debtor page payment started", extra={"client_id": client_id, "one_invoice": invoice is not None}
     )
+    return redirect(checkout)
+
+
+def _pay_installment(
+    client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path: str
+) -> Response:
+    number = forms.first(fields, "installment")[:3]
+    if not number.isdigit():
+        raise InvalidRequest("choose an installment")
+    checkout = debtor_page.checkout_for_installment(
+        client_id,
+        debtor_id,
+        int(number),
+        bootstrap.now(),
+        bootstrap.action_deps(),
+        return_url=_public_page_url(client_id, "done=paying"),
+    )
+    logger.info("debtor page installment payment started", extra={"client_id": client_id})
     return redirect(checkout)
 
 
@@ -340,6 +398,17 @@ def _dispute(client_id: str, debtor_id: str, fields: dict[str, list[str]], page_
     return redirect(f"{page_path}?done=dispute_sent")
 
 
+def _call_back(client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path: str) -> Response:
+    try:
+        request_call_back(
+            client_id, debtor_id, forms.first(fields, "slot")[:40], bootstrap.now(), bootstrap.action_deps()
+        )
+    except CallBackRefused:
+        return redirect(f"{page_path}?error=slot#call-back")
+    logger.info("debtor asked for a call back", extra={"client_id": client_id})
+    return redirect(f"{page_path}?done=callback_sent")
+
+
 def _switch_language(
     client_id: str, debtor_id: str, fields: dict[str, list[str]], page_path: str
 ) -> Response:
@@ -349,7 +418,9 @@ def _switch_language(
 
 ACTIONS: dict[str, Callable[[str, str, dict[str, list[str]], str], Response]] = {
     "pay": _pay,
+    "pay-installment": _pay_installment,
     "plan": _plan,
     "dispute": _dispute,
+    "call-back": _call_back,
     "language": _switch_language,
 }

@@ -4,11 +4,15 @@ template, dates and amounts already written as a Dutch or English reader expects
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from chalicelib.domain.call_backs import CallBackSlot
 from chalicelib.domain.clients import Client
+from chalicelib.domain.contact_window import ContactWindow
 from chalicelib.domain.dossier import DisputeReason, Dossier, Invoice, Status, Trigger
 from chalicelib.domain.money import format_eur
 from chalicelib.domain.policies import AMSTERDAM
+from chalicelib.services.dispute_proofs import ProofForm
 from chalicelib.services.message_content import long_date
 
 REASONS = tuple(r.value for r in DisputeReason)
@@ -34,6 +38,29 @@ class InstallmentLine:
     due_date: str
     amount: str
     paid: bool
+    # Still something open of it: the page shows a button to pay it.
+    payable: bool = False
+
+
+@dataclass(frozen=True)
+class ProofRequest:
+    """An "already paid" dispute waiting for the client: what proof came in, and the forms."""
+
+    dispute_id: str
+    invoices: str
+    received: int
+    refused: int
+    forms: tuple[ProofForm, ...]
+
+
+@dataclass(frozen=True)
+class CallBackView:
+    """The call-back form (times to choose) or, once asked, when the call comes."""
+
+    planned: str
+    choices: tuple[tuple[str, str], ...]
+    window_start: str
+    window_end: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +76,8 @@ class DebtorView:
     may_plan: bool
     plan_choices: tuple[int, ...]
     installments: tuple[InstallmentLine, ...]
+    proof_requests: tuple[ProofRequest, ...] = ()
+    call_back: CallBackView | None = None
 
 
 def creditor_of(client: Client) -> Creditor:
@@ -78,7 +107,56 @@ def _next_text(client: Client, dossier: Dossier, texts: dict[str, str], lang: st
     return texts["next_none"]
 
 
-def debtor_view(client: Client, dossier: Dossier, texts: dict[str, str], lang: str) -> DebtorView:
+def _proof_requests(dossier: Dossier, forms: tuple[ProofForm, ...]) -> tuple[ProofRequest, ...]:
+    return tuple(
+        ProofRequest(
+            d.dispute_id,
+            ", ".join(d.invoices),
+            len(d.proofs),
+            len(d.refused_proofs),
+            tuple(f for f in forms if f.dispute_id == d.dispute_id),
+        )
+        for d in dossier.disputes
+        if d.takes_proof
+    )
+
+
+def _moment(at: datetime, end: datetime, window: ContactWindow, texts: dict[str, str], lang: str) -> str:
+    start, stop = at.astimezone(window.zone), end.astimezone(window.zone)
+    weekday = texts["weekday_names"].split(",")[start.weekday()]
+    return texts["callback_slot_label"].format(
+        day=f"{weekday} {long_date(start.date(), lang)}", start=f"{start:%H:%M}", end=f"{stop:%H:%M}"
+    )
+
+
+def call_back_view(
+    dossier: Dossier, slots: tuple[CallBackSlot, ...], window: ContactWindow, texts: dict[str, str], lang: str
+) -> CallBackView | None:
+    """Only for a file still open and a debtor whose phone number the client gave."""
+    if not dossier.is_active or dossier.debtor.phone_e164 is None:
+        return None
+    planned = dossier.open_call_backs
+    when = ""
+    if planned:
+        task = planned[-1]
+        assert task.call_until is not None
+        when = _moment(task.call_from, task.call_until, window, texts, lang)
+    return CallBackView(
+        planned=when,
+        choices=tuple((s.value, _moment(s.start, s.end, window, texts, lang)) for s in slots),
+        window_start=f"{window.start:%H:%M}",
+        window_end=f"{window.end:%H:%M}",
+    )
+
+
+def debtor_view(
+    client: Client,
+    dossier: Dossier,
+    texts: dict[str, str],
+    lang: str,
+    proof_forms: tuple[ProofForm, ...] = (),
+    call_back: CallBackView | None = None,
+) -> DebtorView:
     rules = client.arrangement_rules
     due = dossier.due_cents
     # Choices up to what the client allows without looking; a larger number is still a request.
@@ -100,7 +178,15 @@ def debtor_view(client: Client, dossier: Dossier, texts: dict[str, str], lang: s
         may_plan=due > 0 and dossier.may(Trigger.ARRANGEMENT_AGREED),
         plan_choices=tuple(range(2, most + 1)),
         installments=tuple(
-            InstallmentLine(i.number, long_date(i.due_date, lang), format_eur(i.amount_cents), i.is_paid)
+            InstallmentLine(
+                i.number,
+                long_date(i.due_date, lang),
+                format_eur(i.open_cents if i.open_cents else i.amount_cents),
+                i.is_paid,
+                payable=i.open_cents > 0,
+            )
             for i in (arrangement.installments if arrangement else ())
         ),
+        proof_requests=_proof_requests(dossier, proof_forms),
+        call_back=call_back,
     )

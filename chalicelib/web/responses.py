@@ -5,9 +5,12 @@ from __future__ import annotations
 from chalice.app import Response
 
 # Scripts, styles and images only from this site, no inline code; no framing (clickjacking).
-# form-action stays open: the pay form is answered with a redirect to Mollie's checkout.
+# Forms post only to this site, plus the origins a page names (default-src does not cover
+# form-action): Mollie's checkout, which the pay form is redirected to, and the bucket a proof
+# upload form posts to.
+CSP = "default-src 'self'; form-action 'self'{targets}; frame-ancestors 'none'"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy": CSP.format(targets=""),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -21,8 +24,15 @@ def cookie(name: str, value: str, *, max_age: int, path: str = "/") -> str:
     return f"{name}={value}; Max-Age={max_age}; Path={path}; HttpOnly; Secure; SameSite=Lax"
 
 
-def page(body: str, status: int = 200, cookies: list[str] | None = None) -> Response:
-    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Content-Type": HTML}
+def security_headers(form_targets: tuple[str, ...] = ()) -> dict[str, str]:
+    targets = "".join(f" {t}" for t in dict.fromkeys(form_targets) if t)
+    return {**SECURITY_HEADERS, "Content-Security-Policy": CSP.format(targets=targets)}
+
+
+def page(
+    body: str, status: int = 200, cookies: list[str] | None = None, form_targets: tuple[str, ...] = ()
+) -> Response:
+    headers: dict[str, str | list[str]] = {**security_headers(form_targets), "Content-Type": HTML}
     if cookies:
         headers["Set-Cookie"] = cookies
     return Response(body=body, status_code=status, headers=headers)

@@ -53,6 +53,9 @@ EXPECTED_ACTIONS = {
         "s3:GetObject",
         "s3:PutObject",
         "s3:DeleteObject",
+        # A refused proof of payment goes with every version (services/dispute_proofs.py).
+        "s3:DeleteObjectVersion",
+        "s3:ListBucketVersions",
         "s3:ListBucket",
         "dynamodb:BatchGetItem",
         "dynamodb:DeleteItem",
@@ -104,6 +107,8 @@ EXPECTED_ACTIONS = {
         "s3:GetObject",
         "s3:ListBucket",
         "ses:SendEmail",
+        # The debtor page's signing key (a generated secret, read through SSM's reference).
+        "secretsmanager:GetSecretValue",
     },
     "ReconcilePayments": LOGS
     | TABLE_KEY_WRITE
@@ -144,6 +149,10 @@ SMS_SIDS = ("SendSmsToPhoneNumbers", "NeverPublishToTopicsOrEndpoints")
 TABLE = {"Fn::GetAtt": ["DebtflowTable", "Arn"]}
 KEY = {"Fn::GetAtt": ["DebtflowKey", "Arn"]}
 BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
+PAGE_KEY_REFERENCE = {
+    "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/aws/reference/secretsmanager/"
+    "debtflow-${Stage}-page-signing-key"
+}
 SSM_CLIENT_KEYS = {
     "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/debtflow/clients/*"
 }
@@ -252,12 +261,18 @@ def test_import_reads_client_files_and_its_digests_and_writes_only_reports_quara
     allowed = grants(template, "ImportUpload")
 
     # posted/: the print partner's posting reports, which arrive through the same queue.
-    assert sorted(allowed["s3:GetObject"]) == objects("incoming", "paid", "posted", "state", "storno")
+    # proofs/: a debtor's proof of payment, read (its first bytes) to check what it really is.
+    assert sorted(allowed["s3:GetObject"]) == objects(
+        "incoming", "paid", "posted", "proofs", "state", "storno"
+    )
     # quarantine/: reports on refused upload keys, for operators (no client policy reaches it).
     # dead-letters/: why a delivery failed, read by `debtflow dlq` (chalicelib/adapters/dead_letters.py).
     assert sorted(allowed["s3:PutObject"]) == objects("dead-letters", "quarantine", "reports", "state")
     # A new upload under the same name removes the old errors.csv that no longer holds.
-    assert allowed["s3:DeleteObject"] == objects("reports")
+    # A refused proof is deleted with every version, so nobody can open it later.
+    assert sorted(allowed["s3:DeleteObject"]) == objects("proofs", "reports")
+    assert allowed["s3:DeleteObjectVersion"] == objects("proofs")
+    assert allowed["s3:ListBucketVersions"] == [j(BUCKET, {"StringLike": {"s3:prefix": ["proofs/*"]}})]
     # Without ListBucket S3 answers a missing key (a client's first list has no digests yet)
     # with 403 instead of NoSuchKey, which S3ListDigests.load treats as "no digests".
     assert allowed["s3:ListBucket"] == [j(BUCKET)]
@@ -325,9 +340,10 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
     allowed = grants(template, "APIHandler")
 
     # Copies of what the debtor's page and the operator routes send (disputes, plan requests).
+    # proofs/: the presigned form the debtor's browser posts a proof with is signed by this role;
     # ... and the confirmation of a held list, beside it (the dashboard's upload page).
     assert sorted(allowed["s3:PutObject"]) == sorted(
-        [*objects("handover", "sent"), j({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*.bevestigd"})]
+        [*objects("handover", "proofs", "sent"), j({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*.bevestigd"})]
     )
     # The import reports, listed and read for the upload page; nothing else of the bucket.
     assert allowed["s3:GetObject"] == objects("reports")
@@ -425,8 +441,19 @@ def test_mollie_keys_are_read_from_the_client_path_and_decrypted_only_through_ss
 ) -> None:
     allowed = grants(template, function)
 
-    assert allowed["ssm:GetParameter"] == [j(SSM_CLIENT_KEYS)]
-    assert sorted(allowed["kms:Decrypt"]) == sorted([j(KEY, via("ssm")), j(KEY, via("dynamodb"))])
+    page_key = [j(PAGE_KEY_REFERENCE)] if function == "APIHandler" else []
+    assert sorted(allowed["ssm:GetParameter"]) == sorted([j(SSM_CLIENT_KEYS), *page_key])
+    page_key_decrypt = [j(KEY, via("secretsmanager"))] if function == "APIHandler" else []
+    assert sorted(allowed["kms:Decrypt"]) == sorted(
+        [j(KEY, via("ssm")), j(KEY, via("dynamodb")), *page_key_decrypt]
+    )
+
+
+def test_only_the_api_reads_the_page_signing_key(template: dict[str, Any]) -> None:
+    assert grants(template, "APIHandler")["secretsmanager:GetSecretValue"] == [j({"Ref": "PageSigningKey"})]
+    for function in FUNCTIONS:
+        if function != "APIHandler":
+            assert "secretsmanager:GetSecretValue" not in grants(template, function), function
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -435,7 +462,10 @@ def test_the_table_key_is_usable_only_through_dynamodb_and_ssm(
 ) -> None:
     for action, resources in grants(template, function).items():
         if action.startswith("kms:"):
-            assert all(r in (j(KEY, via("dynamodb")), j(KEY, via("ssm"))) for r in resources), action
+            through = [j(KEY, via("dynamodb")), j(KEY, via("ssm"))]
+            if function == "APIHandler" and action == "kms:Decrypt":
+                through.append(j(KEY, via("secretsmanager")))
+            assert all(r in through for r in resources), action
 
 
 def test_the_public_webhook_reads_the_client_key_and_writes_items_of_the_table_only(

@@ -170,6 +170,8 @@ def test_new_client_files_notify_the_uploads_queue_once_s3_may_send_to_it(
         [{"Name": "prefix", "Value": "storno/"}],
         # The print partner's posting reports (services/posting.py).
         [{"Name": "prefix", "Value": "posted/"}],
+        # Debtors' proofs of payment, checked before anyone opens them (services/dispute_proofs.py).
+        [{"Name": "prefix", "Value": "proofs/"}],
     ]
     for notification in notifications:
         assert notification["Event"] == "s3:ObjectCreated:*"
@@ -249,6 +251,8 @@ def test_functions_find_the_merged_resources_through_their_environment(template:
     assert variables("ImportUpload")["IMPORT_CHUNKS_QUEUE_URL"] == {"Ref": "ImportChunksQueue"}
     assert variables("ProcessDossierAction")["SES_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}
     assert "HasPublicApiUrl" in json.dumps(variables("ProcessDossierAction")["PUBLIC_API_URL"])
+    # The debtor's page builds its form actions, cookie paths and Mollie's way back from it.
+    assert variables("APIHandler")["PUBLIC_API_URL"] == variables("ProcessDossierAction")["PUBLIC_API_URL"]
     assert all(variables(f)["TABLE_NAME"] == table for f in FUNCTIONS)
     # Local-only settings must not reach AWS.
     assert not any(
@@ -467,3 +471,20 @@ def test_the_login_check_knows_the_pool_and_app_it_accepts(template: dict[str, A
     assert variables["LOGIN_ISSUER"] == {
         "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${ClientUserPool}"
     }
+
+
+def test_the_page_signing_key_is_generated_by_the_stack_and_read_by_the_api_through_ssm(
+    template: dict[str, Any],
+) -> None:
+    """Sessions on the debtor's page outlive a cold start only when every instance signs with the
+    same key: a generated secret under the stack's key, read through SSM's reference to it."""
+    secret = template["Resources"]["PageSigningKey"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["DeletionPolicy"] == "Retain"
+    properties = secret["Properties"]
+    assert properties["KmsKeyId"] == {"Ref": "DebtflowKey"}
+    assert properties["GenerateSecretString"]["PasswordLength"] >= 32
+    name = properties["Name"]["Fn::Sub"]
+    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["PAGE_SIGNING_KEY_PARAMETER"] == {"Fn::Sub": f"/aws/reference/secretsmanager/{name}"}
+    assert "PAGE_SIGNING_KEY" not in variables

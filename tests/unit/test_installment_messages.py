@@ -3,6 +3,7 @@ link, in plain Dutch (B1) or English; the missed-installment warning names the r
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from chalicelib.services.dossier_actions import run_due_action
@@ -25,6 +26,8 @@ def test_the_installment_email_names_the_amount_the_due_date_and_the_link() -> N
     assert link is not None
 
     assert due.subject == f"Termijn 1 van uw betalingsregeling met {CLUB.name} (10023)"
+    page = re.search(r"https://\S+/p/vv-de-zwaluwen/[A-Za-z0-9_-]{43}", due.text)
+    assert page is not None, "the installment e-mail carries the debtor's own page"
     assert due.text == (
         "Beste Jan de Vries,\n\n"
         f"U heeft met {CLUB.name} afgesproken om in 3 termijnen te betalen. "
@@ -35,6 +38,8 @@ def test_the_installment_email_names_the_amount_the_due_date_and_the_link() -> N
         f"{link.checkout_url}\n\n"
         "Lukt het niet om op tijd te betalen? Beantwoord dan deze e-mail vóór 10 december 2026. "
         "Dan zoeken we samen een oplossing.\n\n"
+        "Op uw eigen pagina ziet u hoe uw dossier ervoor staat:\n"
+        f"{page.group(0)}\n\n"
         f"Met vriendelijke groet,\n{CLUB.name}\n\n"
         f"Deze e-mail is verstuurd namens {CLUB.name}. Ons kenmerk: 10023.\n"
     )

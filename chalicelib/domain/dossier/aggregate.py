@@ -33,6 +33,7 @@ from chalicelib.domain.dossier.records import (
     AuditEvent,
     CostCharge,
     Dispute,
+    DisputeProof,
     DisputeReason,
     DisputeState,
     FourteenDayLetter,
@@ -971,6 +972,54 @@ class Dossier:
         self._schedule(then(self), at=at, actor=actor)
         return dispute
 
+    def _dispute(self, dispute_id: str) -> Dispute:
+        found = next((d for d in self.disputes if d.dispute_id == dispute_id), None)
+        if found is None:
+            raise InvalidRequest(f"this dossier has no dispute {dispute_id}")
+        return found
+
+    def _replace_dispute(self, dispute: Dispute) -> None:
+        self.disputes = tuple(dispute if d.dispute_id == dispute.dispute_id else d for d in self.disputes)
+
+    def attach_dispute_proof(self, dispute_id: str, proof: DisputeProof, *, actor: str) -> bool:
+        """A checked file joins the "already paid" dispute for the client to read before deciding.
+        False when this file was already attached or refused (a redelivered upload notice)."""
+        dispute = self._dispute(dispute_id)
+        if dispute.reason is not DisputeReason.ALREADY_PAID:
+            raise InvalidRequest(f"{dispute_id} is not about an invoice already paid")
+        if proof.key in dispute.refused_proofs or any(p.key == proof.key for p in dispute.proofs):
+            return False
+        self.apply(
+            Trigger.DISPUTE_PROOF_RECEIVED,
+            at=proof.received_at,
+            actor=actor,
+            reason="the debtor sent a proof of payment; its content is a PDF or image of allowed size",
+            dispute_id=dispute_id,
+            key=proof.key,
+            content_type=proof.content_type,
+            size_bytes=proof.size_bytes,
+        )
+        self._replace_dispute(replace(dispute, proofs=(*dispute.proofs, proof)))
+        return True
+
+    def refuse_dispute_proof(self, dispute_id: str, key: str, why: str, *, at: datetime, actor: str) -> bool:
+        """A file that is not what a proof may be (another type whatever its name, too large,
+        empty): recorded as refused, never shown to anyone. False when already recorded."""
+        dispute = self._dispute(dispute_id)
+        if key in dispute.refused_proofs or any(p.key == key for p in dispute.proofs):
+            return False
+        self.apply(
+            Trigger.DISPUTE_PROOF_REFUSED,
+            at=at,
+            actor=actor,
+            reason=f"the uploaded file was refused: {why}",
+            dispute_id=dispute_id,
+            key=key,
+            refused_because=why,
+        )
+        self._replace_dispute(replace(dispute, refused_proofs=(*dispute.refused_proofs, key)))
+        return True
+
     def decide_dispute(
         self,
         invoices: Sequence[str],
@@ -1220,6 +1269,28 @@ class Dossier:
             self._schedule(then(self), at=at, actor=actor)
         return done
 
+    def request_call_back(self, task: CallTask, *, actor: str) -> bool:
+        """The debtor asked to be called at a time they chose (already checked against the
+        contact window): a task on the call team's worklist from then. It is no dunning step, so
+        the step and its timing stay. False when the same request was already recorded."""
+        if any(t.task_id == task.task_id for t in self.call_tasks):
+            return False
+        self.apply(
+            Trigger.CALL_BACK_REQUESTED,
+            at=task.created_at,
+            actor=actor,
+            reason="the debtor asked to be called back",
+            task_id=task.task_id,
+            call_from=task.call_from.isoformat(),
+            call_until=task.call_until.isoformat() if task.call_until else None,
+        )
+        self.call_tasks = (*self.call_tasks, task)
+        return True
+
+    @property
+    def open_call_backs(self) -> tuple[CallTask, ...]:
+        return tuple(t for t in self.call_tasks if t.is_open and t.call_until is not None)
+
     @property
     def promised_on(self) -> date | None:
         """The latest date the debtor promised to pay by, if any."""
@@ -1291,7 +1362,9 @@ class Dossier:
                 total_overpaid_cents=self.overpaid_cents,
             )
         if self.arrangement is not None and self.status is Status.IN_ARRANGEMENT:
-            self.arrangement = self.arrangement.credit(amount_cents - received.overpaid_cents)
+            self.arrangement = self.arrangement.credit(
+                amount_cents - received.overpaid_cents, named=self._installment_of_link(link_id or payment_id)
+            )
         if self.payment_link and self.payment_link.payment_id in (payment_id, link_id):
             self.retire_payment_link(at=at, actor=actor, reason="paid")
         else:
@@ -1309,6 +1382,11 @@ class Dossier:
                 self.apply(Trigger.FULLY_PAID, at=at, actor=actor, reason="everything open has been paid")
             self._stop(at=at, actor=actor)
         return True
+
+    def _installment_of_link(self, link_id: str) -> int | None:
+        """The installment a payment link was made for, if any (current or retired link)."""
+        links = (*((self.payment_link,) if self.payment_link else ()), *self.retired_links)
+        return next((link.installment for link in links if link.payment_id == link_id), None)
 
     def reverse_payment(
         self,

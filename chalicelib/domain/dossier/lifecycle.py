@@ -58,9 +58,15 @@ class Trigger(StrEnum):
     PAYMENT_PROMISED = "payment_promised"
     # SES reported a permanent bounce or a complaint: the address is not used again.
     EMAIL_ADDRESS_REJECTED = "email_address_rejected"
+    # The debtor's proof of payment for an "already paid" dispute passed the file check, or did not.
+    DISPUTE_PROOF_RECEIVED = "dispute_proof_received"
+    DISPUTE_PROOF_REFUSED = "dispute_proof_refused"
+    # The debtor asked on their page to be called back at a time of their choosing.
+    CALL_BACK_REQUESTED = "call_back_requested"
 
 
 DUNNING = (Status.OPEN, Status.REMINDED)
+PROOF_CHECKED = (Trigger.DISPUTE_PROOF_RECEIVED, Trigger.DISPUTE_PROOF_REFUSED)
 ACTIVE = (
     *DUNNING,
     Status.AWAITING_HANDOVER_DECISION,
@@ -91,6 +97,11 @@ TRANSITIONS: dict[tuple[Status, Trigger], Status] = {
     # A bounce may arrive in any state (the last reminder bounces after the debtor paid); the status
     # stays, the address is marked unusable so later messages take the next channel.
     **{(s, Trigger.EMAIL_ADDRESS_REJECTED): s for s in Status},
+    # An upload is checked whenever it lands (the dossier may have closed meanwhile), except after
+    # the hand-over, when the file is the agency's; the status stays.
+    **{(s, t): s for s in Status if s is not Status.HANDED_OVER for t in PROOF_CHECKED},
+    # A call back changes no status; the call team finds it on its worklist.
+    **{(s, Trigger.CALL_BACK_REQUESTED): s for s in ACTIVE},
     **{(s, Trigger.FULLY_PAID): Status.PAID for s in ACTIVE},
     **{(s, Trigger.SETTLED_BY_CLIENT): Status.SETTLED_BY_CLIENT for s in (*ACTIVE, Status.HANDED_OVER)},
     **{(s, Trigger.WITHDRAWN_BY_CLIENT): Status.WITHDRAWN for s in ACTIVE},

@@ -164,6 +164,17 @@ OPEN_DISPUTE_STATES = (DisputeState.WITH_CLIENT, DisputeState.COPY_SENT)
 
 
 @dataclass(frozen=True)
+class DisputeProof:
+    """A file the debtor sent to show that an invoice was paid. Attached only after its content
+    (not its name or the type the browser claimed) proved it a PDF, JPEG or PNG of allowed size."""
+
+    key: str
+    content_type: str
+    size_bytes: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class Dispute:
     """The debtor objects to some invoices. Those invoices drop out of what is chased (amounts,
     links, messages) while the dispute is open; the rest of the file goes on (DOMAIN.md §11)."""
@@ -181,10 +192,18 @@ class Dispute:
     # COPY_SENT: the invoice is chased again from then (a fresh term after the copy).
     resume_at: datetime | None = None
     closed_at: datetime | None = None
+    # Proof of payment the debtor uploaded (checked files only), and the keys of files refused.
+    proofs: tuple[DisputeProof, ...] = ()
+    refused_proofs: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_DISPUTE_STATES
+
+    @property
+    def takes_proof(self) -> bool:
+        """Only "already paid" needs a proof; the client reads it before deciding."""
+        return self.reason is DisputeReason.ALREADY_PAID and self.is_open
 
 
 class Party(StrEnum):
