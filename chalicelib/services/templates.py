@@ -19,14 +19,21 @@ LANGUAGES = ("nl", "en")
 OPTIONAL = {"page_url": ""}
 
 
+def full_stop(name: str) -> str:
+    """A name that ends a sentence: "Bakkerij Smit B.V." is not given a second full stop."""
+    return name if name.endswith(".") else f"{name}."
+
+
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["full_stop"] = full_stop
+    return env
 
 
 @cache

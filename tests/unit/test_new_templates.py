@@ -493,3 +493,12 @@ def test_the_handover_request_says_what_the_debtor_really_got() -> None:
     assert "<li>22 december 2026: een laatste aanmaning per brief</li>" in html
     _, text, _ = render_email("handover_request", "en", {**base, "history": []})
     assert "We could not send this debtor anything yet" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("template", sorted(DEBTOR_FACING))
+def test_a_client_name_ending_in_a_full_stop_gets_no_second_one(template: str, lang: str) -> None:
+    _, text, html = render(template, lang, client_name="Groothandel Peeters B.V.")
+
+    assert "Groothandel Peeters B.V." in text
+    assert "B.V.." not in text and "B.V.." not in html
