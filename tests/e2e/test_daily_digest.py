@@ -63,7 +63,7 @@ def test_the_owners_get_one_digest_a_day_with_what_waits_and_links_to_the_dashbo
     mail = sent[0]
     assert mail.subject == "Debtflow: 1 punt wacht op u (1 december 2026)"
     body = str(mail.body)
-    assert "Betwiste facturen: 1" in body
+    assert "Betwiste contributies: 1" in body  # a club: its own word for what it collects
     assert "Bakkerij Smit B.V." in body
     assert f"{DASHBOARD}/clients/{CLIENT}/dossiers/10003" in body
 
