@@ -79,6 +79,7 @@ def checkout_for(
             amount_cents=amount,
             actor=ACTOR,
             redirect_url=return_url,
+            invoice=invoice or None,
         )
         return link.checkout_url
 

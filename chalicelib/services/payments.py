@@ -90,6 +90,7 @@ def payment_link_for(
     expires_at: datetime | None = None,
     actor: str = "dunning",
     redirect_url: str | None = None,
+    invoice: str | None = None,
 ) -> PaymentLink:
     """The dossier's one open link for what is due now: the current one when it still fits,
     else a new Mollie payment link, the old one retired in the dossier (and still credited if
@@ -103,6 +104,7 @@ def payment_link_for(
         and redirect_url is None
         and current.amount_cents == amount
         and current.installment == installment
+        and current.invoice == invoice
         and (current.expires_at is None or current.expires_at - now > REUSE_MARGIN)
     ):
         return current
@@ -111,13 +113,17 @@ def payment_link_for(
     facts = f"{client.client_id}:{dossier.debtor_id}:step{step}:{amount}:until{expires.date().isoformat()}"
     if installment is not None:
         facts += f":installment{installment}"
+    if invoice is not None:
+        facts += f":invoice:{invoice}"
     if redirect_url is not None:
         facts += f":returns-to:{redirect_url}"
     key = idempotency_key(facts)
     created = gateway.create_payment_link(
         client,
         amount_cents=amount,
-        description=link_description(client, dossier, installment),
+        description=f"{client.name} - {invoice}"
+        if invoice
+        else link_description(client, dossier, installment),
         # Where Mollie sends the debtor after paying: the client's site, or the debtor's own page.
         redirect_url=redirect_url or client.redirect_url,
         webhook_url=webhook_url(public_api_url, client.client_id),
@@ -127,7 +133,13 @@ def payment_link_for(
     # Before the dossier is saved: a payment may arrive the moment the message is out.
     links.remember(created.payment_id, LinkOwner(client.client_id, dossier.debtor_id, installment))
     link = PaymentLink(
-        created.payment_id, created.checkout_url, created.amount_cents, step, installment, expires
+        created.payment_id,
+        created.checkout_url,
+        created.amount_cents,
+        step,
+        installment,
+        expires,
+        invoice=invoice,
     )
     dossier.issue_payment_link(link, at=now, actor=actor)
     return link

@@ -156,6 +156,12 @@ def test_paying_one_invoice_goes_to_mollie_and_the_page_shows_the_rest(pipeline:
     assert pipeline.webhook(f"id={payment_id}").status_code == 200
     after = pipeline.dossier("10003")
     assert after.due_cents == before - 42050
+    # What is left after costs and interest (BW 6:44) goes to the invoice the debtor chose
+    # (BW 6:43), not to the oldest.
+    assert after.invoices["2026-0388"].open_cents == 125_000
+    principal = after.payments[payment_id].amount_cents - after.payments[payment_id].costs_cents
+    principal -= after.payments[payment_id].interest_cents
+    assert principal > 0 and after.invoices["2026-0431"].open_cents == 42050 - principal
     page = text(browser.get(f"/p/{CLIENT}?done=paying"))
     assert format_eur(after.due_cents) in page
 

@@ -1326,7 +1326,7 @@ class Dossier:
             open_costs_cents=self.open_costs_cents,
             open_interest_cents=self.open_interest_cents,
             link_id=link_id,
-            named_invoice=named_invoice,
+            named_invoice=named_invoice or self._invoice_of_link(link_id or payment_id),
         )
         received = allocation.received
         self.invoices.update(allocation.invoices)
@@ -1383,10 +1383,20 @@ class Dossier:
             self._stop(at=at, actor=actor)
         return True
 
-    def _installment_of_link(self, link_id: str) -> int | None:
-        """The installment a payment link was made for, if any (current or retired link)."""
+    def _link(self, link_id: str) -> PaymentLink | None:
+        """The payment link (current or retired) with this Mollie id."""
         links = (*((self.payment_link,) if self.payment_link else ()), *self.retired_links)
-        return next((link.installment for link in links if link.payment_id == link_id), None)
+        return next((link for link in links if link.payment_id == link_id), None)
+
+    def _installment_of_link(self, link_id: str) -> int | None:
+        """The installment a payment link was made for, if any."""
+        link = self._link(link_id)
+        return link.installment if link else None
+
+    def _invoice_of_link(self, link_id: str) -> str | None:
+        """The invoice the debtor chose to pay through a link, if any."""
+        link = self._link(link_id)
+        return link.invoice if link else None
 
     def reverse_payment(
         self,

@@ -123,6 +123,8 @@ class PaymentLink:
     installment: int | None = None
     expires_at: datetime | None = None
     retired_at: datetime | None = None
+    # The one invoice the debtor chose to pay through this link (BW 6:43: the debtor names the debt).
+    invoice: str | None = None
 
 
 @dataclass(frozen=True)
