@@ -277,11 +277,13 @@ def start() -> Response:
 @shows_pages
 def overview_page(client_id: str) -> Response:
     from chalicelib.services.client_dashboard import overview
+    from chalicelib.services.daily_digest import unposted_letters
 
     caller = _own(client_id)
     summary = overview(client_id, local_day(bootstrap.now()), bootstrap.client_views())
     base = f"{_home()}/{client_id}"
-    view = overview_view(summary, _texts(), _lang(), base)
+    letters = sorted(unposted_letters(client_id, bootstrap.file_store()), key=lambda u: u.handed_over_on)
+    view = overview_view(summary, _texts(), _lang(), base, [u.debtor_id for u in letters])
     return _render("dashboard_overview.html", caller=caller, base=base, view=view)
 
 

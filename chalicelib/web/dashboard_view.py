@@ -4,6 +4,7 @@ expects them (amounts in euros, dates in words, statuses in the page texts)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -75,7 +76,11 @@ def list_link(base: str, **filters: str) -> str:
     return f"{base}/dossiers?{query}" if query else f"{base}/dossiers"
 
 
-def overview_view(summary: dict[str, Any], t: dict[str, str], lang: str, base: str) -> dict[str, Any]:
+def overview_view(
+    summary: dict[str, Any], t: dict[str, str], lang: str, base: str, unposted: Sequence[str] = ()
+) -> dict[str, Any]:
+    """`unposted`: the debtors whose letter the print partner has not reported posted in time,
+    oldest first; the row opens the oldest one's dossier."""
     waiting = summary["waiting_for_you"]
     waits = [
         Row(
@@ -86,6 +91,11 @@ def overview_view(summary: dict[str, Any], t: dict[str, str], lang: str, base: s
         Row(t["waiting_dispute"], str(waiting["disputes"]), list_link(base, dispute="yes")),
         Row(
             t["waiting_arrangement"], str(waiting["broken_arrangements"]), list_link(base, arrangement="yes")
+        ),
+        Row(
+            t["waiting_letters_not_posted"],
+            str(len(unposted)),
+            f"{base}/dossiers/{unposted[0]}" if unposted else "",
         ),
     ]
     aging = summary["aging_cents"]

@@ -7,6 +7,7 @@ viewer's post answers 403."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -456,3 +457,25 @@ def test_the_overviews_export_links_download_with_the_login_cookie_alone(pipelin
     other = browser.get(f"/clients/{CLIENT_B.client_id}/exports/dossiers.csv")
     assert other.status_code == 404
     assert Dashboard(pipeline).get(f"/clients/{A}/exports/dossiers.csv").status_code == 401
+
+
+def test_the_overview_names_letters_the_print_partner_has_not_reported_posted(pipeline: Pipeline) -> None:
+    pipeline.upload()
+    pipeline.import_uploads()
+    browser = signed_in(pipeline)
+    assert "nog niet als verstuurd" not in text(browser.get(f"/dashboard/{A}"))
+    # What the daily posting check writes when letters wait too long for their posting report.
+    letters = [
+        {"letter_id": f"{A}/10004/3", "template": "fourteen_day_letter", "handed_over_on": "2026-11-20"},
+        {"letter_id": f"{A}/10001/3", "template": "fourteen_day_letter", "handed_over_on": "2026-11-18"},
+    ]
+    bootstrap.file_store().put(
+        f"state/{A}/letters-not-posted.json",
+        json.dumps({"as_of": "2026-11-25", "letters": letters}).encode(),
+        "application/json",
+    )
+
+    overview = text(browser.get(f"/dashboard/{A}"))
+
+    assert "Brieven die de drukker nog niet als verstuurd heeft gemeld: 2" in overview
+    assert f'href="/dashboard/{A}/dossiers/10001"' in overview  # the oldest first

@@ -346,7 +346,10 @@ def test_the_api_writes_handover_files_and_queries_only_dossier_collections(temp
         [*objects("handover", "proofs", "sent"), j({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*.bevestigd"})]
     )
     # The import reports, listed and read for the upload page; nothing else of the bucket.
-    assert allowed["s3:GetObject"] == objects("reports")
+    # ... and the posting check's list of letters not reported posted, for the overview.
+    assert sorted(allowed["s3:GetObject"]) == sorted(
+        [*objects("reports"), j({"Fn::Sub": "${UploadsBucket.Arn}/state/*/letters-not-posted.json"})]
+    )
     assert allowed["s3:ListBucket"] == [j(BUCKET, {"StringLike": {"s3:prefix": ["reports/*"]}})]
     # Updates only on failed-visit counters and personal links (revoking), never on dossiers.
     # Updates only on its client's counters (a decision saves a dossier), failed-visit counters
