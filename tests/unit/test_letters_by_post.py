@@ -9,17 +9,20 @@ from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Invoice, Status
 from tests.unit.test_dunning_walkthrough import CLUB, WHOLESALER, Calendar, local
 
+# A member the club can reach only by post (no e-mail, no mobile), with letters outside Windows-1252.
+POSTAL_ONLY_MEMBER = DebtorDetails(
+    debtor_id="L-0977",
+    name="Ĳsbrand Doğan",
+    debtor_type=DebtorType.CONSUMER,
+    street="Dorpsstraat 3",
+    postcode="3732 HJ",
+    city="De Bilt",
+)
+
 
 def test_a_member_with_only_a_postal_address_gets_a_reminder_letter_then_the_14_day_letter() -> None:
     world = Calendar(CLUB)
-    member = DebtorDetails(
-        debtor_id="L-0977",
-        name="Ĳsbrand Doğan",
-        debtor_type=DebtorType.CONSUMER,
-        street="Dorpsstraat 3",
-        postcode="3732 HJ",
-        city="De Bilt",
-    )
+    member = POSTAL_ONLY_MEMBER
     world.open(CLUB, member, date(2026, 3, 2), Invoice("C-2026-02", date(2026, 2, 15), 7_500, 7_500))
     world.run(local(2026, 3, 2, 8, 0), local(2026, 3, 9, 23, 45))
 

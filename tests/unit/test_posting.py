@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
-from chalicelib.domain.debtor_list import DebtorDetails, DebtorType
 from chalicelib.domain.dossier import Invoice
 from chalicelib.domain.money import format_eur
 from chalicelib.services.posting import record_posting_report, unreported_letters
 from tests.fakes import FakePrintPartner
 from tests.unit.test_dunning_walkthrough import CLUB, Calendar, local, pdf_text
+from tests.unit.test_letters_by_post import POSTAL_ONLY_MEMBER
 
 PRINTED = replace(CLUB, print_partner=True, phone_contact=False)
 
@@ -28,14 +28,7 @@ def world_with_a_posted_member() -> tuple[Calendar, FakePrintPartner]:
         return replace(original(), printer=printer)
 
     world.deps = deps  # type: ignore[method-assign]
-    member = DebtorDetails(
-        debtor_id="L-0977",
-        name="Ĳsbrand Doğan",
-        debtor_type=DebtorType.CONSUMER,
-        street="Dorpsstraat 3",
-        postcode="3732 HJ",
-        city="De Bilt",
-    )
+    member = POSTAL_ONLY_MEMBER
     # Opened on Monday 2 March 2026; the 14-day letter goes with the second reminder on day 7.
     world.open(PRINTED, member, date(2026, 3, 2), Invoice("C-2026-02", date(2026, 2, 15), 7_500, 7_500))
     world.run(local(2026, 3, 2, 8, 0), local(2026, 3, 9, 12, 0))
